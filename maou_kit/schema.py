@@ -8,6 +8,9 @@ MOVE_LABELS_NUM = 1496
 BOARD_SHAPE = (9, 9)
 HAND_SIZE = 14
 NUM_PIECE_IDS = 29  # 0 empty, 1..14 mover's pieces, 15..28 opponent's
+# Most pieces of each hand kind (FU KY KE GI KI KA HI) one side can hold; the hand
+# vector repeats them for the opponent. Models divide raw counts by these.
+HAND_MAX_COUNTS = (18, 4, 4, 4, 4, 2, 2)
 
 # Shared feature columns
 ID = "id"
@@ -43,5 +46,14 @@ STAGE1_COLUMNS = (ID, BOARD, HAND, REACHABLE)
 STAGE2_COLUMNS = (ID, BOARD, HAND, LEGAL_MOVES)
 STAGE3_COLUMNS = (ID, BOARD, HAND, MOVE_LABEL, RESULT_VALUE)
 GAMES_COLUMNS = (
-    HCP, EVAL, BEST_MOVE16, GAME_RESULT, ID, RATINGS, ENDGAME_STATUS, MOVES, GAME_ID, PLY,
+    HCP,
+    EVAL,
+    BEST_MOVE16,
+    GAME_RESULT,
+    ID,
+    RATINGS,
+    ENDGAME_STATUS,
+    MOVES,
+    GAME_ID,
+    PLY,
 )

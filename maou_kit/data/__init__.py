@@ -1,0 +1,1 @@
+"""Tables and datasets: building stage tables from games, reading/writing them, feeding torch."""

@@ -1,0 +1,95 @@
+"""Reading and writing the kit's tables (Arrow IPC `.feather` by default, or `.parquet`).
+
+Every read goes through `read_table`, so a zero-byte, truncated or mistyped file
+fails in one line that names the file and the problem instead of deep inside a
+training loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+TABLE_SUFFIXES = (".feather", ".parquet")
+
+
+def _check_suffix(path: Path) -> None:
+    if path.suffix not in TABLE_SUFFIXES:
+        raise ValueError(
+            f"{path}: unsupported table suffix {path.suffix!r} (use one of {', '.join(TABLE_SUFFIXES)})"
+        )
+
+
+def write_table(df: pl.DataFrame, path: str | Path) -> Path:
+    """Write `df` to `path` (.feather as LZ4 Arrow IPC, .parquet as zstd), creating parents.
+
+    The file is written under a temporary name and renamed, so a reader never
+    sees a half-written table.
+    """
+    path = Path(path)
+    _check_suffix(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if path.suffix == ".feather":
+        df.write_ipc(tmp, compression="lz4")
+    else:
+        df.write_parquet(tmp, compression="zstd")
+    tmp.replace(path)
+    return path
+
+
+def scan_table(path: str | Path) -> pl.LazyFrame:
+    """Lazily open a table (no rows read yet); same checks as `read_table` for the file itself."""
+    path = _existing_table(path)
+    try:
+        if path.suffix == ".feather":
+            return pl.scan_ipc(path)
+        return pl.scan_parquet(path)
+    except Exception as error:  # polars raises several error types for broken files
+        raise ValueError(f"{path}: cannot open table ({_first_line(error)})") from error
+
+
+def read_table(
+    path: str | Path,
+    columns: Iterable[str] | None = None,
+    required: Iterable[str] = (),
+) -> pl.DataFrame:
+    """Read a table, checking it is non-empty, readable and holds the `required` columns."""
+    path = _existing_table(path)
+    try:
+        if path.suffix == ".feather":
+            df = pl.read_ipc(path, columns=list(columns) if columns else None)
+        else:
+            df = pl.read_parquet(path, columns=list(columns) if columns else None)
+    except Exception as error:
+        raise ValueError(f"{path}: cannot read table ({_first_line(error)})") from error
+    missing = [name for name in required if name not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{path}: missing column(s) {', '.join(missing)}; has {', '.join(df.columns)}"
+        )
+    return df
+
+
+def table_columns(path: str | Path) -> list[str]:
+    """Column names of a table without reading its rows."""
+    return list(scan_table(path).collect_schema().names())
+
+
+def _existing_table(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a directory, expected a {'/'.join(TABLE_SUFFIXES)} file")
+    _check_suffix(path)
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: zero-byte table file")
+    return path
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
