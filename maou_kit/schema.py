@@ -41,6 +41,7 @@ PLY = "ply"
 RESULT_DRAW = 0
 RESULT_BLACK_WIN = 1
 RESULT_WHITE_WIN = 2
+RESULT_NONE = -1  # games table only: interrupted or unfinished game, no winner recorded
 
 STAGE1_COLUMNS = (ID, BOARD, HAND, REACHABLE)
 STAGE2_COLUMNS = (ID, BOARD, HAND, LEGAL_MOVES)

@@ -1,0 +1,114 @@
+"""`maou-kit build-stage1|build-stage2|build-stage3`: stage tables from patterns or games tables."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _add_split_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "games",
+        nargs="+",
+        type=Path,
+        help="games table(s) from convert-records (.feather/.parquet), or directories of them",
+    )
+    parser.add_argument(
+        "--output", type=Path, required=True, help="directory for train*/val* tables"
+    )
+    parser.add_argument(
+        "--test-ratio",
+        type=float,
+        default=0.2,
+        help="fraction of GAMES for validation (default 0.2)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the game-level split")
+    parser.add_argument(
+        "--shard-rows", type=int, default=200_000, help="rows per output file before sharding"
+    )
+    parser.add_argument("--format", choices=("feather", "parquet"), default="feather")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    stage1 = subparsers.add_parser(
+        "build-stage1", help="write the 1,105 stage-1 reachable-square patterns"
+    )
+    stage1.add_argument(
+        "--output", type=Path, required=True, help="table file (.feather or .parquet)"
+    )
+    stage1.set_defaults(func=run_stage1)
+
+    stage2 = subparsers.add_parser(
+        "build-stage2", help="unique positions with legal-move masks, split by game"
+    )
+    _add_split_options(stage2)
+    stage2.set_defaults(func=run_stage2)
+
+    stage3 = subparsers.add_parser(
+        "build-stage3",
+        help="positions aggregated with move frequencies and outcomes, split by game",
+    )
+    _add_split_options(stage3)
+    stage3.add_argument(
+        "--with-win-rate",
+        action="store_true",
+        help="add the smoothed per-move win rate column moveWinRate",
+    )
+    stage3.set_defaults(func=run_stage3)
+
+
+def run_stage1(args: argparse.Namespace) -> int:
+    from maou_kit.data.table_io import write_table
+    from maou_kit.shogi import stage1_patterns
+
+    table = stage1_patterns()
+    write_table(table, args.output)
+    print(f"wrote {table.height} stage-1 patterns to {args.output}")
+    return 0
+
+
+def _check_split_args(args: argparse.Namespace) -> None:
+    if not 0.0 <= args.test_ratio < 1.0:
+        raise ValueError(f"--test-ratio must be in [0, 1), got {args.test_ratio}")
+    if args.shard_rows <= 0:
+        raise ValueError(f"--shard-rows must be positive, got {args.shard_rows}")
+    for path in args.games:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such games table")
+
+
+def _write(tables, args: argparse.Namespace) -> None:
+    from maou_kit.data.stage_writer import write_split
+
+    suffix = "." + args.format
+    for split, table in (("train", tables.train), ("val", tables.val)):
+        for path in write_split(table, args.output, split, args.shard_rows, suffix):
+            print(f"wrote {path}")
+    for line in tables.report.lines():
+        print(line)
+
+
+def run_stage2(args: argparse.Namespace) -> int:
+    from maou_kit.data.stage_tables import build_stage2_tables
+    from maou_kit.data.stage_writer import read_games_tables
+
+    _check_split_args(args)
+    games = read_games_tables(args.games)
+    _write(
+        build_stage2_tables(games, args.test_ratio, args.seed, progress=sys.stderr.isatty()), args
+    )
+    return 0
+
+
+def run_stage3(args: argparse.Namespace) -> int:
+    from maou_kit.data.stage_tables import build_stage3_tables
+    from maou_kit.data.stage_writer import read_games_tables
+
+    _check_split_args(args)
+    games = read_games_tables(args.games)
+    tables = build_stage3_tables(
+        games, args.test_ratio, args.seed, args.with_win_rate, progress=sys.stderr.isatty()
+    )
+    _write(tables, args)
+    return 0
