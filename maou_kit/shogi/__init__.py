@@ -1,4 +1,4 @@
-"""The rules adapter on cshogi: encoding, the 1496 move labels, legal masks, stage-1 patterns.
+"""The rules adapter on cshogi: encoding, the 1496 move labels, legal masks, stage-1 patterns, records.
 
 Everything is in the mover's frame (SPEC sections 2-4). Single-position functions
 take SFEN strings; batch forms take lists of SFEN or arrays of cshogi HCP records.
@@ -17,9 +17,27 @@ from maou_kit.shogi.legal import (
     stage2_targets,
 )
 from maou_kit.shogi.patterns import stage1_arrays, stage1_patterns
+from maou_kit.shogi.records import (
+    HCPE_DTYPE,
+    RECORD_SUFFIXES,
+    FileRecords,
+    GameRecord,
+    SkippedGame,
+    read_hcpe,
+    read_records,
+    write_hcpe,
+)
 from maou_kit.shogi.sfen import parse_sfen, sfen_from_encoded
 
 __all__ = [
+    "HCPE_DTYPE",
+    "RECORD_SUFFIXES",
+    "FileRecords",
+    "GameRecord",
+    "SkippedGame",
+    "read_hcpe",
+    "read_records",
+    "write_hcpe",
     "BLOCK_STARTS",
     "LABEL_DESTINATION",
     "MOVE_LABELS_NUM",

@@ -1,0 +1,267 @@
+"""CSA game records (V2, V2.1, V2.2), read in pure Python on top of `cshogi.Board`.
+
+cshogi's C++ CSA parser dies with SIGSEGV on some valid files (a `P-` line placing
+board pieces), so this reader never calls it. Supported: several games per file
+separated by `/`; start positions from `PI` (with removals such as `PI82HI22KA`),
+`P1..P9` rows and `P+`/`P-` placements including `00AL`; `,`-separated statements;
+every `%` ending; `'**` engine scores; floodgate `'summary:`, `'black_rate:` /
+`'white_rate:` and `'Max_Moves:` comments.
+
+Scores. Floodgate writes `'** <score> <pv>` after a move with the score from Black's
+point of view, whichever side moved (shogi-server logs in this corpus show it: both
+engines' scores keep one sign through a game). They are stored in the HCPE
+convention (see `game_record`): negated for White's moves.
+
+Endings. A `%` token decides; the `'summary:` comment of old floodgate logs is used
+only when no `%` token was written (see `game_builder` for the board checks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from maou_kit.shogi.records.endings import Ending, parse_summary
+from maou_kit.shogi.records.game_builder import GameBuilder
+from maou_kit.shogi.records.game_record import FileRecords, GameRecord, SkippedGame
+from maou_kit.shogi.records.position import (
+    CSHOGI_PIECE_TYPES,
+    HIRATE_SFEN,
+    PROMOTION_OFFSET,
+    EditablePosition,
+    cshogi_square,
+    usi_square,
+)
+
+CSA_PIECES = {
+    "FU": "P",
+    "KY": "L",
+    "KE": "N",
+    "GI": "S",
+    "KI": "G",
+    "KA": "B",
+    "HI": "R",
+    "OU": "K",
+    "TO": "+P",
+    "NY": "+L",
+    "NK": "+N",
+    "NG": "+S",
+    "UM": "+B",
+    "RY": "+R",
+}
+_MOVE = re.compile(r"^([+-])([0-9])([0-9])([0-9])([0-9])([A-Z]{2})$")
+_PLACEMENT = re.compile(r"([0-9])([0-9])([A-Z]{2})")
+_SCORE = re.compile(r"^'\*\*\s*(-?[0-9]+)")
+_TIME = re.compile(r"^T[0-9]+(\.[0-9]+)?$")
+
+
+def _statements(line: str) -> Iterator[str]:
+    """A line's `,`-separated statements; a `'` starts a comment that runs to the line's end."""
+    parts = line.split(",")
+    for position, part in enumerate(parts):
+        if part.lstrip().startswith("'"):
+            yield ",".join(parts[position:]).lstrip()
+            return
+        if part.strip():
+            yield part.strip()
+
+
+class _CsaGameReader:
+    """Reads the statements of one game (the text between two `/` lines)."""
+
+    def __init__(self, source: str, index: int) -> None:
+        self.game = GameBuilder(source, index)
+        self.position: EditablePosition | None = None
+        self.position_style = ""  # "PI" or "rows": the two cannot be mixed
+
+    def read(self, lines: list[tuple[int, str]]) -> GameRecord | SkippedGame:
+        for number, line in lines:
+            for statement in _statements(line):
+                self._statement(number, statement)
+                if self.game.error is not None:
+                    return self.game.finish()
+        return self.game.finish()
+
+    def _statement(self, number: int, statement: str) -> None:
+        game = self.game
+        head = statement[0]
+        if head == "'":
+            self._comment(statement)
+        elif head == "V" or head == "$" or _TIME.match(statement):
+            return  # version, game information, time spent: not needed
+        elif statement.startswith(("N+", "N-")):
+            game.names[0 if statement[1] == "+" else 1] = statement[2:].strip()
+        elif head == "P":
+            if game.replay is not None:
+                game.fail(f"line {number}: position line {statement!r} after the game started")
+            else:
+                self._position_line(number, statement)
+        elif statement in ("+", "-"):
+            if game.replay is not None:
+                game.fail(f"line {number}: second side-to-move line {statement!r}")
+            elif self.position is None:
+                game.fail(f"line {number}: side to move given before any position line")
+            else:
+                game.start(self.position.to_sfen(black_to_move=statement == "+"))
+        elif head == "%":
+            if game.ending is None:
+                game.ending = Ending(statement.split()[0])
+        elif _MOVE.match(statement):
+            if game.replay is None:
+                game.fail(f"line {number}: move {statement!r} before the start position")
+            elif game.ending is not None:
+                game.fail(
+                    f"line {number}: move {statement!r} after the ending {game.ending.status}"
+                )
+            else:
+                self._move(statement)
+        else:
+            game.fail(f"line {number}: unrecognised CSA statement {statement[:40]!r}")
+
+    def _comment(self, comment: str) -> None:
+        game = self.game
+        score = _SCORE.match(comment)
+        if score is not None:
+            if game.replay is not None:
+                game.set_last_eval_black_view(int(score.group(1)))
+            return
+        body = comment[1:].strip()
+        if body.startswith("summary:"):
+            game.fallback_ending = parse_summary(body, game.names[0], game.names[1])
+        elif body.startswith(("black_rate:", "white_rate:")):
+            try:
+                rating = float(body.rsplit(":", 1)[1])
+            except ValueError:
+                return
+            game.ratings[0 if body.startswith("black") else 1] = rating
+        elif body.startswith("Max_Moves:") and body[len("Max_Moves:") :].strip().isdigit():
+            game.max_moves = int(body[len("Max_Moves:") :])
+
+    def _position_line(self, number: int, statement: str) -> None:
+        try:
+            if statement.startswith("PI"):
+                self._handicap(statement[2:])
+            elif statement[1:2] in tuple("123456789"):
+                self._row(int(statement[1]), statement[2:])
+            elif statement[1:2] in ("+", "-"):
+                self._placements(statement[1] == "+", statement[2:])
+            else:
+                raise ValueError("unknown position line")
+        except ValueError as error:
+            self.game.fail(f"line {number}: {statement[:40]!r}: {error}")
+
+    def _begin(self, style: str) -> EditablePosition:
+        if self.position_style and style and self.position_style != style:
+            raise ValueError("PI and P1..P9 cannot both describe the start position")
+        if self.position is None:
+            self.position = (
+                EditablePosition.from_sfen_board(HIRATE_SFEN)
+                if style == "PI"
+                else EditablePosition()
+            )
+        self.position_style = self.position_style or style
+        return self.position
+
+    def _handicap(self, removals: str) -> None:
+        position = self._begin("PI")
+        if len(removals) % 4:
+            raise ValueError("removals must be XYPC groups of four characters")
+        for file, rank, name in _PLACEMENT.findall(removals):
+            token = position.take(int(file), int(rank))
+            if token is None or token.upper() != CSA_PIECES.get(name):
+                raise ValueError(f"no {name} on {file}{rank} to remove")
+
+    def _row(self, rank: int, cells: str) -> None:
+        position = self._begin("rows")
+        if not 1 <= rank <= 9:
+            raise ValueError("rank must be 1..9")
+        cells = cells.ljust(27)
+        if len(cells.rstrip()) > 27:
+            raise ValueError("more than nine squares")
+        for column in range(9):
+            cell = cells[3 * column : 3 * column + 3]
+            if cell.strip() in ("*", ""):
+                continue
+            if cell[0] not in "+-" or cell[1:] not in CSA_PIECES:
+                raise ValueError(f"unreadable square {cell!r}")
+            token = CSA_PIECES[cell[1:]]
+            position.put(9 - column, rank, token if cell[0] == "+" else token.lower())
+
+    def _placements(self, black: bool, items: str) -> None:
+        position = self._begin("")
+        if len(items) % 4:
+            raise ValueError("placements must be XYPC groups of four characters")
+        for start in range(0, len(items), 4):
+            item = items[start : start + 4]
+            if item == "00AL":
+                for kind, count in position.unplaced().items():
+                    if count > 0:
+                        position.add_to_hand(black, kind, count)
+                continue
+            match = _PLACEMENT.fullmatch(item)
+            if match is None or match.group(3) not in CSA_PIECES:
+                raise ValueError(f"unreadable placement {item!r}")
+            file, rank, token = int(match.group(1)), int(match.group(2)), CSA_PIECES[match.group(3)]
+            if (file, rank) == (0, 0):
+                position.add_to_hand(black, token)
+            else:
+                position.put(file, rank, token if black else token.lower())
+
+    def _move(self, statement: str) -> None:
+        game = self.game
+        if not game.accepting_moves:
+            return
+        sign, from_file, from_rank, to_file, to_rank, name = _MOVE.match(statement).groups()
+        ply = game.replay.ply + 1
+        if name not in CSA_PIECES:
+            game.mark_illegal(f"move {ply} {statement!r}: unknown piece {name}")
+            return
+        if (sign == "+") != game.replay.black_to_move:
+            game.mark_illegal(f"move {ply} {statement!r}: played out of turn")
+            return
+        token = CSA_PIECES[name]
+        destination = usi_square(int(to_file), int(to_rank))
+        if from_file == from_rank == "0":
+            game.play_usi(f"{token}*{destination}")
+            return
+        board_type = game.replay.board.piece_type(cshogi_square(int(from_file), int(from_rank)))
+        named_type = CSHOGI_PIECE_TYPES[token]
+        origin = usi_square(int(from_file), int(from_rank))
+        if board_type == named_type:
+            game.play_usi(origin + destination)
+        elif board_type + PROMOTION_OFFSET == named_type and board_type <= 6:
+            game.play_usi(origin + destination + "+")
+        else:
+            game.mark_illegal(f"move {ply} {statement!r}: no such piece on {from_file}{from_rank}")
+
+
+def _split_games(text: str) -> Iterator[list[tuple[int, str]]]:
+    """Numbered lines of each game; `/` on a line of its own separates games."""
+    game: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() == "/":
+            yield game
+            game = []
+        else:
+            game.append((number, line))
+    yield game
+
+
+def _has_content(lines: list[tuple[int, str]]) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("'") for _, line in lines)
+
+
+def read_csa_text(text: str, source: str) -> FileRecords:
+    """Every game of a CSA text; `source` names the file in ids and messages."""
+    records = FileRecords()
+    index = 0
+    for lines in _split_games(text):
+        if not _has_content(lines):
+            continue  # a trailing "/" or a comment-only block is not a game
+        outcome = _CsaGameReader(source, index).read(lines)
+        if isinstance(outcome, GameRecord):
+            records.games.append(outcome)
+        else:
+            records.skipped.append(outcome)
+        index += 1
+    return records
