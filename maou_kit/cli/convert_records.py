@@ -33,13 +33,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1,
         help="child processes reading files (0: read in this process, no crash isolation)",
     )
+    parser.add_argument(
+        "--compression",
+        choices=("lz4", "zstd", "uncompressed"),
+        default="lz4",
+        help="feather compression (lz4 as upstream; zstd is smaller)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from maou_kit.data.convert import convert_records
-    from maou_kit.data.games import write_table
-    from maou_kit.data.table_io import TABLE_SUFFIXES
+    from maou_kit.data.table_io import TABLE_SUFFIXES, write_table
 
     if args.output.suffix not in TABLE_SUFFIXES:
         raise ValueError(
@@ -52,6 +57,6 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(report.lines()))
     if table.height == 0:
         raise ValueError("no position could be converted; nothing written (reasons above)")
-    write_table(table, args.output)
+    write_table(table, args.output, args.compression)
     print(f"wrote {table.height} rows to {args.output}")
     return 0

@@ -10,7 +10,12 @@ from maou_kit.data.table_io import TABLE_SUFFIXES, read_table, write_table
 
 
 def write_split(
-    table: pl.DataFrame, directory: Path, split: str, shard_rows: int, suffix: str
+    table: pl.DataFrame,
+    directory: Path,
+    split: str,
+    shard_rows: int,
+    suffix: str,
+    compression: str = "lz4",
 ) -> list[Path]:
     """Write `table` as `{split}.{suffix}` or, past `shard_rows`, `{split}-00000.{suffix}`, ...
 
@@ -23,9 +28,11 @@ def write_split(
         if old.suffix in TABLE_SUFFIXES:
             old.unlink()
     if table.height <= shard_rows:
-        return [write_table(table, directory / f"{split}{suffix}")]
+        return [write_table(table, directory / f"{split}{suffix}", compression)]
     return [
-        write_table(table.slice(start, shard_rows), directory / f"{split}-{index:05d}{suffix}")
+        write_table(
+            table.slice(start, shard_rows), directory / f"{split}-{index:05d}{suffix}", compression
+        )
         for index, start in enumerate(range(0, table.height, shard_rows))
     ]
 

@@ -22,18 +22,25 @@ def _check_suffix(path: Path) -> None:
         )
 
 
-def write_table(df: pl.DataFrame, path: str | Path) -> Path:
-    """Write `df` to `path` (.feather as LZ4 Arrow IPC, .parquet as zstd), creating parents.
+FEATHER_COMPRESSIONS = ("lz4", "zstd", "uncompressed")
+
+
+def write_table(df: pl.DataFrame, path: str | Path, compression: str = "lz4") -> Path:
+    """Write `df` to `path` (.feather as Arrow IPC, LZ4 by default like upstream; .parquet as zstd).
 
     The file is written under a temporary name and renamed, so a reader never
     sees a half-written table.
     """
     path = Path(path)
     _check_suffix(path)
+    if compression not in FEATHER_COMPRESSIONS:
+        raise ValueError(
+            f"unknown compression {compression!r}; use one of {', '.join(FEATHER_COMPRESSIONS)}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     if path.suffix == ".feather":
-        df.write_ipc(tmp, compression="lz4")
+        df.write_ipc(tmp, compression=compression)
     else:
         df.write_parquet(tmp, compression="zstd")
     tmp.replace(path)
