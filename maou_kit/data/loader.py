@@ -1,0 +1,116 @@
+"""DataLoader construction for the map-style datasets, and reading a batch's size.
+
+The datasets build whole batches in `__getitems__`, so the loader's collate is a
+pass-through: the batch is not taken apart and stacked again. Training loaders
+shuffle (from a torch.Generator seeded by the run seed, so the order is
+reproducible and differs per epoch) and drop the last partial batch; evaluation
+loaders do neither, so every row is judged exactly once. Worker processes get
+seeded numpy/random states. Options that torch only accepts with worker
+processes (persistent workers, prefetch factor, timeout) are passed only then.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+def passthrough_collate(batch: Any) -> Any:
+    """Collate for datasets whose `__getitems__` already returns a finished batch."""
+    return batch
+
+
+def batch_size_of(batch: Any) -> int:
+    """Number of rows in a batch: the leading dimension of its first tensor/array leaf.
+
+    Accepts a tensor or ndarray, or any nesting of tuples/lists/dicts around them,
+    e.g. `((board, hand), targets)`.
+    """
+    if isinstance(batch, torch.Tensor | np.ndarray):
+        if batch.ndim == 0:
+            raise ValueError("cannot read a batch size from a 0-dimensional tensor")
+        return int(batch.shape[0])
+    if isinstance(batch, Mapping):
+        if not batch:
+            raise ValueError("cannot read a batch size from an empty mapping")
+        return batch_size_of(next(iter(batch.values())))
+    if isinstance(batch, Sequence) and not isinstance(batch, str | bytes):
+        if not batch:
+            raise ValueError("cannot read a batch size from an empty sequence")
+        return batch_size_of(batch[0])
+    raise ValueError(f"cannot read a batch size from {type(batch).__name__}")
+
+
+def seed_worker(worker_id: int) -> None:
+    """worker_init_fn: derive numpy/random seeds from the worker's torch seed.
+
+    torch gives each worker `base_seed + worker_id`, where base_seed comes from the
+    loader's generator, so worker seeds follow the run seed and differ per worker.
+    """
+    worker_seed = torch.initial_seed() % 2**32
+    np.random.seed(worker_seed)
+    random.seed(worker_seed)
+
+
+@dataclass(frozen=True)
+class DataLoaderFactory:
+    """The loader options of a run; `train_loader` / `eval_loader` build loaders from them."""
+
+    seed: int = 0
+    num_workers: int = 0
+    pin_memory: bool = False
+    prefetch_factor: int | None = None  # torch's default (2) when None; workers only
+    persistent_workers: bool = True  # workers only
+    timeout: float = 0.0  # seconds to wait for a worker batch; workers only
+
+    def __post_init__(self) -> None:
+        if self.num_workers < 0:
+            raise ValueError(f"num_workers must be >= 0, got {self.num_workers}")
+        if self.prefetch_factor is not None and self.prefetch_factor < 1:
+            raise ValueError(f"prefetch_factor must be >= 1, got {self.prefetch_factor}")
+        if self.timeout < 0:
+            raise ValueError(f"timeout must be >= 0, got {self.timeout}")
+
+    def train_loader(self, dataset: Dataset, batch_size: int) -> DataLoader:
+        """Shuffled; drops the last partial batch unless the data is smaller than one batch
+        (then the single short batch is kept, so a tiny set still trains)."""
+        drop_last = len(dataset) >= batch_size  # type: ignore[arg-type]
+        return self._build(dataset, batch_size, shuffle=True, drop_last=drop_last)
+
+    def eval_loader(self, dataset: Dataset, batch_size: int) -> DataLoader:
+        """In order, every row once."""
+        return self._build(dataset, batch_size, shuffle=False, drop_last=False)
+
+    def _build(
+        self, dataset: Dataset, batch_size: int, shuffle: bool, drop_last: bool
+    ) -> DataLoader:
+        if batch_size < 1:
+            raise ValueError(f"batch size must be >= 1, got {batch_size}")
+        worker_options: dict[str, Any] = {}
+        if self.num_workers > 0:
+            worker_options = {
+                "persistent_workers": self.persistent_workers,
+                "timeout": self.timeout,
+                "worker_init_fn": seed_worker,
+            }
+            if self.prefetch_factor is not None:
+                worker_options["prefetch_factor"] = self.prefetch_factor
+        generator = torch.Generator()
+        generator.manual_seed(self.seed)
+        return DataLoader(
+            dataset,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            drop_last=drop_last,
+            num_workers=self.num_workers,
+            pin_memory=self.pin_memory,
+            collate_fn=passthrough_collate,
+            generator=generator,
+            **worker_options,
+        )

@@ -1,0 +1,122 @@
+"""Checkpoint files: names, atomic writes, validated reads, and finding the newest backbone.
+
+File names (in the model dir) keep upstream's scheme, with a sortable timestamp
+`YYYYmmdd_HHMMSS_ffffff`:
+`stage1_reachable_head_{ts}.pt`, `stage1_backbone_{ts}.pt`,
+`stage2_legal_moves_head_{ts}.pt`, `stage2_backbone_{ts}.pt`,
+`stage3_policy_value_{ts}.pt`.
+
+Every file is a dict with `format` and `kind` ("backbone", "head", "stage3"). A
+backbone file holds `model` (its state dict) and `backbone_spec` (arch and config).
+A head file holds the head's `model` plus what resuming that stage needs:
+`optimizer`, `scheduler`, `epoch`, `rng`, `config`. A stage-3 file holds
+`backbone`, `policy_head`, `value_head` and the full training state. Only tensors
+and plain Python values are stored, so files load with `weights_only=True`.
+Writes go to a temporary file that is renamed over the target (os.replace), so a
+crash never leaves a half-written checkpoint under the real name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+CHECKPOINT_FORMAT = "maou_kit.checkpoint/1"
+HEAD_PREFIXES = {1: "stage1_reachable_head", 2: "stage2_legal_moves_head"}
+STAGE3_PREFIX = "stage3_policy_value"
+_BACKBONE_NAME = re.compile(r"^stage([12])_backbone_(\d{8}_\d{6}(?:_\d{6})?)\.pt$")
+
+
+def new_timestamp() -> str:
+    """A timestamp that sorts chronologically as a string (microsecond resolution)."""
+    return datetime.now().strftime("%Y%m%d_%H%M%S_%f")
+
+
+def backbone_path(model_dir: Path, stage: int, timestamp: str) -> Path:
+    return Path(model_dir) / f"stage{stage}_backbone_{timestamp}.pt"
+
+
+def head_path(model_dir: Path, stage: int, timestamp: str) -> Path:
+    return Path(model_dir) / f"{HEAD_PREFIXES[stage]}_{timestamp}.pt"
+
+
+def stage3_path(model_dir: Path, timestamp: str) -> Path:
+    return Path(model_dir) / f"{STAGE3_PREFIX}_{timestamp}.pt"
+
+
+def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
+    """Write `payload` (plus the format tag) to `path` atomically, creating parent dirs."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    torch.save({"format": CHECKPOINT_FORMAT, **payload}, temporary)
+    os.replace(temporary, path)
+    return path
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a kit checkpoint on the CPU; ValueError naming the file when it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises pickle, zip and runtime errors for bad files
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise ValueError(f"{path}: corrupt or unreadable checkpoint ({first_line})") from error
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path}: not a maou_kit checkpoint (no {CHECKPOINT_FORMAT!r} format tag)")
+    return payload
+
+
+def newest_backbone(model_dir: str | Path, stages: Iterable[int]) -> Path | None:
+    """The newest `stage{s}_backbone_{ts}.pt` of the highest stage in `stages` that has one."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        return None
+    found: dict[int, list[tuple[str, Path]]] = {}
+    for path in model_dir.iterdir():
+        match = _BACKBONE_NAME.match(path.name)
+        if match:
+            found.setdefault(int(match.group(1)), []).append((match.group(2), path))
+    for stage in sorted(set(stages), reverse=True):
+        if found.get(stage):
+            return max(found[stage])[1]
+    return None
+
+
+def backbone_state(payload: dict[str, Any], path: Path) -> dict[str, torch.Tensor]:
+    """The backbone weights inside a backbone or stage-3 checkpoint."""
+    if payload.get("kind") == "backbone":
+        return payload["model"]
+    if payload.get("kind") == "stage3":
+        return payload["backbone"]
+    raise ValueError(f"{path}: holds no backbone (checkpoint kind {payload.get('kind')!r})")
+
+
+def load_backbone_weights(backbone: nn.Module, path: str | Path) -> dict[str, Any]:
+    """Load a backbone (or stage-3) checkpoint's backbone weights into `backbone`; returns the file's payload."""
+    path = Path(path)
+    payload = load_checkpoint(path)
+    spec = payload.get("backbone_spec")
+    own_spec = backbone.spec() if hasattr(backbone, "spec") else None
+    if spec is not None and own_spec is not None and spec != own_spec:
+        raise ValueError(
+            f"{path}: backbone was built as {spec.get('arch')} {spec.get('config')}, "
+            f"this run builds {own_spec.get('arch')} {own_spec.get('config')}"
+        )
+    try:
+        backbone.load_state_dict(backbone_state(payload, path))
+    except RuntimeError as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise ValueError(
+            f"{path}: backbone weights do not fit this model ({first_line})"
+        ) from error
+    return payload

@@ -1,0 +1,188 @@
+"""The one epoch engine every stage runs, with the stage-specific parts plugged in as a task.
+
+A task says what a stage's targets mean: its `loss(outputs, targets)` and a fresh
+metrics accumulator (`new_metrics(device)` with `update(outputs, targets)`,
+`totals` and `finalize`). `run_epoch` does the rest for all stages alike: moving
+batches to the device (on CUDA the next batch is copied on a side stream while
+the current one computes), autocast, backward through an `OptimizerStepper` when
+training, the running loss and metrics on the device, and one host sync at the
+end. It returns a flat dict: `loss`, the task's metrics, `rows`, `batches`,
+`nonfinite_rows` (rows of batches whose loss was not finite), `seconds`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
+import torch
+from torch import Tensor, nn
+
+from maou_kit.data.loader import batch_size_of
+from maou_kit.train.losses import policy_cross_entropy, value_bce
+from maou_kit.train.metrics import MultiLabelMetrics, PolicyValueMetrics, read_totals
+from maou_kit.train.stepper import OptimizerStepper
+
+
+class Metrics(Protocol):
+    totals: dict[str, Tensor]
+
+    def update(self, outputs: Any, targets: Any) -> None: ...
+
+    def finalize(self, host: dict[str, float]) -> dict[str, float]: ...
+
+
+class Task(Protocol):
+    def loss(self, outputs: Any, targets: Any) -> Tensor: ...
+
+    def new_metrics(self, device: torch.device) -> Metrics: ...
+
+
+class MultiLabelTask:
+    """Stages 1-2: outputs are (B, W) logits, targets (B, W) 0/1 cells."""
+
+    def __init__(self, loss_fn: nn.Module) -> None:
+        self.loss_fn = loss_fn
+
+    def loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
+        return self.loss_fn(outputs, targets)
+
+    def new_metrics(self, device: torch.device) -> MultiLabelMetrics:
+        return MultiLabelMetrics(device)
+
+
+class PolicyValueTask:
+    """Stage 3: outputs (policy logits, value logits), targets {"policy", "value", ["legal"]}."""
+
+    def __init__(
+        self,
+        policy_loss_ratio: float = 1.0,
+        value_loss_ratio: float = 1.0,
+        legal_masked_policy_loss: bool = False,
+    ) -> None:
+        self.policy_loss_ratio = policy_loss_ratio
+        self.value_loss_ratio = value_loss_ratio
+        self.legal_masked_policy_loss = legal_masked_policy_loss
+
+    def loss(self, outputs: tuple[Tensor, Tensor], targets: dict[str, Tensor]) -> Tensor:
+        policy_logits, value_logits = outputs
+        legal = targets.get("legal") if self.legal_masked_policy_loss else None
+        policy = policy_cross_entropy(policy_logits, targets["policy"], legal)
+        value = value_bce(value_logits, targets["value"])
+        return self.policy_loss_ratio * policy + self.value_loss_ratio * value
+
+    def new_metrics(self, device: torch.device) -> PolicyValueMetrics:
+        return PolicyValueMetrics(device)
+
+
+def to_device(batch: Any, device: torch.device, non_blocking: bool = False) -> Any:
+    """Move every tensor of a nested tuple/list/dict batch to `device`."""
+    if isinstance(batch, Tensor):
+        return batch.to(device, non_blocking=non_blocking)
+    if isinstance(batch, dict):
+        return {key: to_device(value, device, non_blocking) for key, value in batch.items()}
+    if isinstance(batch, list | tuple):
+        return type(batch)(to_device(value, device, non_blocking) for value in batch)
+    return batch
+
+
+def _tensors(batch: Any) -> Iterator[Tensor]:
+    if isinstance(batch, Tensor):
+        yield batch
+    elif isinstance(batch, dict):
+        for value in batch.values():
+            yield from _tensors(value)
+    elif isinstance(batch, list | tuple):
+        for value in batch:
+            yield from _tensors(value)
+
+
+def batches_on_device(loader: Iterable[Any], device: torch.device) -> Iterator[Any]:
+    """Yield the loader's batches on `device`; on CUDA, copy batch i+1 while batch i computes.
+
+    The copy runs on a side stream (overlap through CUDA streams, not threads); the
+    compute stream waits for it before using the batch, and `record_stream` keeps the
+    caching allocator from reusing the copy's memory too early.
+    """
+    if device.type != "cuda":
+        for batch in loader:
+            yield to_device(batch, device)
+        return
+    copy_stream = torch.cuda.Stream(device)
+    iterator = iter(loader)
+
+    def start_copy() -> Any:
+        batch = next(iterator, None)
+        if batch is None:
+            return None
+        with torch.cuda.stream(copy_stream):
+            return to_device(batch, device, non_blocking=True)
+
+    upcoming = start_copy()
+    while upcoming is not None:
+        torch.cuda.current_stream(device).wait_stream(copy_stream)
+        current = upcoming
+        for tensor in _tensors(current):
+            tensor.record_stream(torch.cuda.current_stream(device))
+        upcoming = start_copy()
+        yield current
+
+
+def run_epoch(
+    model: nn.Module,
+    loader: Iterable[Any],
+    task: Task,
+    device: torch.device,
+    stepper: OptimizerStepper | None = None,
+    amp_dtype: torch.dtype | None = None,
+) -> dict[str, float]:
+    """Train (when `stepper` is given) or evaluate (no gradients, eval mode) for one pass."""
+    training = stepper is not None
+    model.train(training)
+    started = time.perf_counter()
+    metrics = task.new_metrics(device)
+    loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+    finite_rows = torch.zeros((), dtype=torch.float64, device=device)
+    rows = batches = 0
+    autocast = (
+        torch.autocast(device_type=device.type, dtype=amp_dtype)
+        if amp_dtype is not None
+        else contextlib.nullcontext()
+    )
+    with torch.set_grad_enabled(training):
+        for inputs, targets in batches_on_device(loader, device):
+            size = batch_size_of(inputs)  # from the tensor's shape: no device sync
+            with autocast:
+                outputs = model(inputs)
+                loss = task.loss(outputs, targets)
+            if stepper is not None:
+                stepper.backward(loss)
+            finite = torch.isfinite(loss.detach())
+            loss_sum += torch.where(finite, loss.detach().double(), 0.0) * size
+            finite_rows += finite.double() * size
+            metrics.update(_detached(outputs), targets)
+            rows += size
+            batches += 1
+    if stepper is not None:
+        stepper.flush()
+    host = read_totals({**metrics.totals, "_loss_sum": loss_sum, "_finite_rows": finite_rows})
+    # The loss is averaged over the rows of finite-loss batches; the rest are counted.
+    result = {
+        "loss": host["_loss_sum"] / host["_finite_rows"] if host["_finite_rows"] else float("nan")
+    }
+    result.update(metrics.finalize(host))
+    result.update(
+        rows=float(rows),
+        batches=float(batches),
+        nonfinite_rows=rows - host["_finite_rows"],
+        seconds=time.perf_counter() - started,
+    )
+    return result
+
+
+def _detached(outputs: Any) -> Any:
+    if isinstance(outputs, Tensor):
+        return outputs.detach()
+    return type(outputs)(value.detach() for value in outputs)

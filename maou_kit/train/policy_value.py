@@ -1,0 +1,181 @@
+"""Stage 3: policy + value training with validation every epoch and optional early stopping.
+
+Loss = policy_loss_ratio * policy cross-entropy (log-softmax against the target
+distribution, optionally over legal moves only) + value_loss_ratio * value BCE.
+After each epoch the validation split is scored (loss and the metrics of
+`PolicyValueMetrics`, including empty-target rows); early stopping watches the
+validation loss with `early_stopping_patience`. The model keeps the last epoch's
+weights; the result names the best epoch and its validation loss.
+
+Resuming: `state_dict()` carries weights, optimizer, schedule, scaler, epoch,
+early-stopping counters, RNG states and config; `load_state_dict()` restores them
+and `run()` continues with the next epoch. `on_checkpoint(state)` is called after
+every epoch so the caller decides where (and whether) to write it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from maou_kit.train.engine import PolicyValueTask, run_epoch
+from maou_kit.train.models import PolicyValueModel
+from maou_kit.train.seeding import set_rng_state
+from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
+from maou_kit.train.training_parts import (
+    EpochCallback,
+    build_training_parts,
+    current_lr,
+    resolve_device,
+)
+
+_RECORDED_METRICS = (
+    "policy_cross_entropy", "top1_accuracy", "top5_accuracy",
+    "legal_policy_cross_entropy", "legal_top1_accuracy", "legal_top5_accuracy",
+    "value_brier", "value_bce", "empty_target_rows", "empty_target_rate",
+)  # fmt: skip
+
+
+class TrainingLoop:
+    """Epoch-budgeted training of a `PolicyValueModel` with per-epoch validation."""
+
+    def __init__(
+        self,
+        model: PolicyValueModel,
+        config: StageConfig,
+        train_loader: Any,
+        val_loader: Any,
+        device: str | torch.device | None = None,
+        on_epoch_end: EpochCallback | None = None,
+        on_checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        if config.stage is not TrainingStage.POLICY_VALUE:
+            raise ValueError(
+                "TrainingLoop runs stage 3; use SingleStageTrainingLoop for stages 1-2"
+            )
+        self.device = resolve_device(device)
+        self.model = model.to(self.device)
+        self.config = config
+        self.train_loader = train_loader
+        self.val_loader = val_loader
+        self.on_epoch_end = on_epoch_end
+        self.on_checkpoint = on_checkpoint
+        self.task = PolicyValueTask(
+            config.policy_loss_ratio, config.value_loss_ratio, config.legal_masked_policy_loss
+        )
+        self.parts = build_training_parts(self.model, config, len(train_loader), self.device)
+        self.epochs_done = 0
+        self.best_val_loss = math.inf
+        self.best_epoch = 0
+        self.epochs_without_improvement = 0
+        self.last_val_metrics: dict[str, float] = {}
+        self.last_train_loss = math.nan
+
+    def train_epoch(self) -> dict[str, float]:
+        return run_epoch(
+            self.model, self.train_loader, self.task, self.device,
+            stepper=self.parts.stepper, amp_dtype=self.parts.amp_dtype,
+        )  # fmt: skip
+
+    def validate(self) -> dict[str, float]:
+        return run_epoch(
+            self.model, self.val_loader, self.task, self.device, amp_dtype=self.parts.amp_dtype
+        )
+
+    def run(self) -> StageResult:
+        started = time.perf_counter()
+        patience = self.config.early_stopping_patience
+        while self.epochs_done < self.config.max_epochs:
+            epoch_started = time.perf_counter()
+            learning_rate = current_lr(self.parts.optimizer)
+            train = self.train_epoch()
+            validation = self.validate()
+            self.epochs_done += 1
+            self.last_train_loss = train["loss"]
+            self.last_val_metrics = validation
+            if validation["loss"] < self.best_val_loss:
+                self.best_val_loss = validation["loss"]
+                self.best_epoch = self.epochs_done
+                self.epochs_without_improvement = 0
+            else:
+                self.epochs_without_improvement += 1
+            if self.on_epoch_end is not None:
+                record = self._epoch_record(train, validation, learning_rate, epoch_started)
+                self.on_epoch_end(self.config.stage, self.epochs_done, record)
+            if self.on_checkpoint is not None:
+                self.on_checkpoint(self.state_dict())
+            if patience is not None and self.epochs_without_improvement >= patience:
+                break
+        return StageResult(
+            stage=TrainingStage.POLICY_VALUE,
+            metric_name="val_loss",
+            achieved=self.best_val_loss,
+            threshold=None,
+            baseline=None,
+            final_loss=self.last_train_loss,
+            epochs_trained=self.epochs_done,
+            best_epoch=self.best_epoch,
+            threshold_met=None,
+            seconds=time.perf_counter() - started,
+            metrics=dict(self.last_val_metrics),
+        )
+
+    def _epoch_record(
+        self,
+        train: dict[str, float],
+        validation: dict[str, float],
+        learning_rate: float,
+        epoch_started: float,
+    ) -> dict[str, float]:
+        record = {"train_loss": train["loss"], "val_loss": validation["loss"]}
+        for prefix, values in (("train", train), ("val", validation)):
+            record.update(
+                {f"{prefix}_{name}": values[name] for name in _RECORDED_METRICS if name in values}
+            )
+        record.update(
+            lr=learning_rate,
+            optimizer_steps=float(self.parts.stepper.optimizer_steps),
+            nonfinite_skips=float(self.parts.stepper.nonfinite_skips),
+            seconds=time.perf_counter() - epoch_started,
+        )
+        return record
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything `load_state_dict` needs to continue this run at the next epoch."""
+        return {
+            "kind": "stage3",
+            "backbone": self.model.backbone.state_dict(),
+            "policy_head": self.model.policy_head.state_dict(),
+            "value_head": self.model.value_head.state_dict(),
+            **self.parts.state_dict(),
+            "epoch": self.epochs_done,
+            "best_val_loss": self.best_val_loss,
+            "best_epoch": self.best_epoch,
+            "epochs_without_improvement": self.epochs_without_improvement,
+            "config": self.config.to_dict(),
+            "loader_generator": _loader_generator_state(self.train_loader),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.backbone.load_state_dict(state["backbone"])
+        self.model.policy_head.load_state_dict(state["policy_head"])
+        self.model.value_head.load_state_dict(state["value_head"])
+        self.parts.load_state_dict(state)
+        self.epochs_done = int(state["epoch"])
+        self.best_val_loss = float(state["best_val_loss"])
+        self.best_epoch = int(state["best_epoch"])
+        self.epochs_without_improvement = int(state["epochs_without_improvement"])
+        set_rng_state(state["rng"])
+        generator = getattr(self.train_loader, "generator", None)
+        if generator is not None and state.get("loader_generator") is not None:
+            generator.set_state(state["loader_generator"])
+
+
+def _loader_generator_state(loader: Any) -> torch.Tensor | None:
+    """The shuffle generator's state, so a resumed run continues the same epoch orders."""
+    generator = getattr(loader, "generator", None)
+    return generator.get_state() if generator is not None else None

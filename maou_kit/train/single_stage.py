@@ -1,0 +1,145 @@
+"""Stages 1-2: train epochs until the gate metric, judged in eval mode, reaches the threshold.
+
+After every training epoch the model is evaluated (eval mode, no gradients) on the
+evaluation loader: for Stage 1 all 1,105 patterns, for Stage 2 the validation
+split. The gate metric (`config.metric`: accuracy, f1 or exact_match) is read from
+that evaluation; the loop stops at the first epoch where it reaches
+`config.threshold` (`threshold_met=True`, `epochs_trained = epoch + 1`), else runs
+`max_epochs` and reports the best epoch. All three metrics and their all-zero
+baselines are passed to `on_epoch_end`; the loop writes no files.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import torch
+from torch import nn
+
+from maou_kit.train.engine import MultiLabelTask, run_epoch
+from maou_kit.train.losses import multilabel_loss
+from maou_kit.train.metrics import MultiLabelMetrics
+from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
+from maou_kit.train.training_parts import (
+    EpochCallback,
+    build_training_parts,
+    current_lr,
+    resolve_device,
+)
+
+
+class SingleStageTrainingLoop:
+    """Gate-driven training of a `MultiLabelModel` (backbone + multi-label head)."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        config: StageConfig,
+        train_loader: Any,
+        eval_loader: Any,
+        device: str | torch.device | None = None,
+        on_epoch_end: EpochCallback | None = None,
+    ) -> None:
+        if config.stage is TrainingStage.POLICY_VALUE:
+            raise ValueError(
+                "SingleStageTrainingLoop runs stages 1-2; use TrainingLoop for stage 3"
+            )
+        self.device = resolve_device(device)
+        self.model = model.to(self.device)
+        self.config = config
+        self.train_loader = train_loader
+        self.eval_loader = eval_loader
+        self.on_epoch_end = on_epoch_end
+        self.task = MultiLabelTask(multilabel_loss(config))
+        self.parts = build_training_parts(self.model, config, len(train_loader), self.device)
+        self.epochs_done = 0
+
+    def train_epoch(self) -> dict[str, float]:
+        """One pass over the training loader, updating the model."""
+        return run_epoch(
+            self.model, self.train_loader, self.task, self.device,
+            stepper=self.parts.stepper, amp_dtype=self.parts.amp_dtype,
+        )  # fmt: skip
+
+    def evaluate(self) -> dict[str, float]:
+        """Loss and metrics on the evaluation loader, in eval mode."""
+        return run_epoch(
+            self.model, self.eval_loader, self.task, self.device, amp_dtype=self.parts.amp_dtype
+        )
+
+    def run(self) -> StageResult:
+        config = self.config
+        started = time.perf_counter()
+        best_value, best_epoch, best_metrics = math.nan, 0, {}
+        last_train_loss = math.nan
+        for epoch in range(config.max_epochs):
+            epoch_started = time.perf_counter()
+            learning_rate = current_lr(self.parts.optimizer)
+            train = self.train_epoch()
+            evaluation = self.evaluate()
+            self.epochs_done = epoch + 1
+            last_train_loss = train["loss"]
+            record = self._epoch_record(train, evaluation, learning_rate, epoch_started)
+            if self.on_epoch_end is not None:
+                self.on_epoch_end(config.stage, epoch + 1, record)
+            value = evaluation[config.metric]
+            if best_epoch == 0 or math.isnan(best_value) or value > best_value:
+                best_value, best_epoch, best_metrics = value, epoch + 1, evaluation
+            if value >= config.threshold:
+                return self._result(value, epoch + 1, last_train_loss, True, evaluation, started)
+        return self._result(best_value, best_epoch, last_train_loss, False, best_metrics, started)
+
+    def _epoch_record(
+        self,
+        train: dict[str, float],
+        evaluation: dict[str, float],
+        learning_rate: float,
+        epoch_started: float,
+    ) -> dict[str, float]:
+        record = {"train_loss": train["loss"]}
+        record.update({f"train_{name}": train[name] for name in MultiLabelMetrics.NAMES})
+        record["eval_loss"] = evaluation["loss"]
+        for name in MultiLabelMetrics.NAMES:
+            record[name] = evaluation[name]
+            record[f"baseline_{name}"] = evaluation[f"baseline_{name}"]
+        record.update(
+            gate_metric=evaluation[self.config.metric],
+            lr=learning_rate,
+            optimizer_steps=float(self.parts.stepper.optimizer_steps),
+            nonfinite_skips=float(self.parts.stepper.nonfinite_skips),
+            seconds=time.perf_counter() - epoch_started,
+        )
+        return record
+
+    def _result(
+        self,
+        value: float,
+        epoch: int,
+        final_loss: float,
+        met: bool,
+        metrics: dict[str, float],
+        started: float,
+    ) -> StageResult:
+        return StageResult(
+            stage=self.config.stage,
+            metric_name=self.config.metric,
+            achieved=value,
+            threshold=self.config.threshold,
+            baseline=metrics.get(f"baseline_{self.config.metric}", math.nan),
+            final_loss=final_loss,
+            epochs_trained=self.epochs_done,
+            best_epoch=epoch,
+            threshold_met=met,
+            seconds=time.perf_counter() - started,
+            metrics=dict(metrics),
+        )
+
+    def training_state(self) -> dict[str, Any]:
+        """Optimizer/schedule/RNG state and the epoch count: what resuming this stage needs."""
+        return {
+            **self.parts.state_dict(),
+            "epoch": self.epochs_done,
+            "config": self.config.to_dict(),
+        }
