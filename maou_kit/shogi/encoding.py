@@ -155,22 +155,27 @@ def decode_batch(positions: Positions, with_moves: bool = False) -> DecodedBatch
     hashes, moves, counts = array.array("Q"), array.array("I"), array.array("q")
     add_pieces, add_hand, add_turn = pieces.extend, hands.extend, turns.append
     add_hash, add_moves, add_count = hashes.append, moves.extend, counts.append
+    # An HCP record's first bit is the side to move, so HCP batches read it as one array.
+    white = (
+        (hcp_rows(positions)[:, 0] & 1).astype(bool) if isinstance(positions, np.ndarray) else None
+    )
     for _, board in iterate_boards(positions):
         add_pieces(board.pieces)
         black_hand, white_hand = board.pieces_in_hand
         add_hand(black_hand)
         add_hand(white_hand)
-        add_turn(board.turn)
+        if white is None:
+            add_turn(board.turn)
         add_hash(board.zobrist_hash())
         if with_moves:
             before = len(moves)
             add_moves(board.legal_moves)
             add_count(len(moves) - before)
-    count = len(turns)
+    count = len(hashes)
     return DecodedBatch(
         pieces=np.frombuffer(pieces, dtype=np.uint8).reshape(count, 81),
         hands=np.frombuffer(hands, dtype=np.uint8).reshape(count, 2, 7),
-        white=np.frombuffer(turns, dtype=np.uint8).astype(bool),
+        white=white if white is not None else np.frombuffer(turns, dtype=np.uint8).astype(bool),
         hashes=np.frombuffer(hashes, dtype=np.uint64),
         moves=np.frombuffer(moves, dtype=np.uint32),
         move_counts=np.frombuffer(counts, dtype=np.int64),
