@@ -62,3 +62,11 @@ def test_record_with_an_unknown_result_code_is_reported():
     usable, skipped = check_hcpe(records, "g.hcpe")
     assert usable.tolist() == [False, True]
     assert "gameResult 7" in skipped[0].reason
+
+
+def test_record_with_a_king_off_the_board_is_reported_not_decoded():
+    records = np.zeros(1, dtype=HCPE_DTYPE)
+    cshogi.Board().to_hcp(records["hcp"][0])
+    records["hcp"][0][0] |= 0xFE  # black king square field = 127, which cshogi would not check
+    usable, skipped = check_hcpe(records, "bad.hcpe")
+    assert not usable[0] and "king squares 127" in skipped[0].reason

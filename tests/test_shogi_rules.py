@@ -170,3 +170,12 @@ def test_undecodable_hcp_names_the_row():
     rows[1] = 255
     with pytest.raises(ValueError, match="row 1"):
         encode_positions(rows)
+
+
+def test_hcp_with_king_square_off_the_board_is_refused_before_cshogi():
+    # cshogi would write a king to square 127 and corrupt memory; the row must never reach it.
+    rows = np.zeros((1, 32), dtype=np.uint8)
+    cshogi.Board().to_hcp(rows[0])
+    rows[0, 0] |= 0xFE  # black king field (bits 1-7) = 127
+    with pytest.raises(ValueError, match="king squares 127"):
+        encode_positions(rows)

@@ -16,6 +16,13 @@ from maou_kit.shogi.legal import (
     move_labels,
     stage2_targets,
 )
+from maou_kit.shogi.mirror import (
+    MIRROR_LABEL,
+    MIRROR_SQUARE,
+    mirror_boards,
+    mirror_labels,
+    mirror_sfen,
+)
 from maou_kit.shogi.patterns import stage1_arrays, stage1_patterns
 from maou_kit.shogi.records import (
     HCPE_DTYPE,
@@ -40,6 +47,8 @@ __all__ = [
     "write_hcpe",
     "BLOCK_STARTS",
     "LABEL_DESTINATION",
+    "MIRROR_LABEL",
+    "MIRROR_SQUARE",
     "MOVE_LABELS_NUM",
     "encode_position",
     "encode_positions",
@@ -48,6 +57,9 @@ __all__ = [
     "legal_moves_mask",
     "legal_moves_mask_from_encoded",
     "legal_moves_masks",
+    "mirror_boards",
+    "mirror_labels",
+    "mirror_sfen",
     "move_label",
     "move_labels",
     "parse_sfen",

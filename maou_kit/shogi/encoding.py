@@ -70,6 +70,29 @@ def hcp_rows(positions: np.ndarray) -> np.ndarray:
     return array
 
 
+_SEVEN_BIT_WEIGHTS = 1 << np.arange(7)
+
+
+def hcp_problems(rows: np.ndarray) -> list[str | None]:
+    """Per HCP row, why cshogi must not decode it (None when the header is sound).
+
+    cshogi's decoder writes the two king squares (7-bit fields after the turn bit)
+    into its board without a bounds check: a value of 81 or more corrupts memory and
+    can kill the process, so such rows are refused before cshogi sees them.
+    """
+    bits = np.unpackbits(rows[:, :2], axis=1, bitorder="little").astype(np.int64)
+    black_king = bits[:, 1:8] @ _SEVEN_BIT_WEIGHTS
+    white_king = bits[:, 8:15] @ _SEVEN_BIT_WEIGHTS
+    problems: list[str | None] = [None] * len(rows)
+    for index in np.nonzero((black_king >= 81) | (white_king >= 81) | (black_king == white_king))[
+        0
+    ]:
+        problems[index] = (
+            f"king squares {black_king[index]} and {white_king[index]} are not two board squares"
+        )
+    return problems
+
+
 def iterate_boards(positions: Positions):
     """Yield (index, board) for a batch, reusing one cshogi board.
 
@@ -77,7 +100,11 @@ def iterate_boards(positions: Positions):
     """
     board = cshogi.Board()
     if isinstance(positions, np.ndarray):
-        for index, row in enumerate(hcp_rows(positions)):
+        rows = hcp_rows(positions)
+        for index, problem in enumerate(hcp_problems(rows)):
+            if problem is not None:
+                raise ValueError(f"HCP record at row {index} does not decode ({problem})")
+        for index, row in enumerate(rows):
             try:
                 board.set_hcp(row)
             except RuntimeError as error:  # cshogi: "incorrect Huffman code"

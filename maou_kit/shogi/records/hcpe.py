@@ -15,6 +15,7 @@ from pathlib import Path
 import cshogi
 import numpy as np
 
+from maou_kit.shogi.encoding import hcp_problems
 from maou_kit.shogi.records.game_record import SkippedGame
 from maou_kit.shogi.sfen import parse_sfen
 
@@ -40,6 +41,9 @@ def write_hcpe(path: str | Path, records: np.ndarray) -> None:
 
 
 def _record_problem(board: cshogi.Board, record: np.void) -> str | None:
+    header_problem = hcp_problems(np.ascontiguousarray(record["hcp"])[None])[0]
+    if header_problem is not None:
+        return f"undecodable position ({header_problem})"
     try:
         board.set_hcp(np.ascontiguousarray(record["hcp"]))
     except RuntimeError as error:
