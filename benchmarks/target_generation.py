@@ -9,7 +9,7 @@ import cshogi
 import numpy as np
 import polars as pl
 
-from benchmarks.measure import Row, median_and_spread, rates_interleaved
+from benchmarks.measure import Options, Row, median_and_spread, rates_interleaved
 from maou_kit import schema
 from maou_kit.data.stage_tables import build_stage3_tables
 from maou_kit.shogi import stage2_targets
@@ -44,7 +44,8 @@ def raw_enumeration(rows: np.ndarray) -> None:
         list(board.legal_moves)
 
 
-def measure(quick: bool) -> list[Row]:
+def measure(quick: bool, options: Options | None = None) -> list[Row]:
+    """Rows of this group; `options` (device, preset) do not apply: this is CPU-side work."""
     count = 3_000 if quick else 30_000
     repetitions = 3 if quick else 7
     hcps, moves, game_ids = playout_hcps(count, seed=1)

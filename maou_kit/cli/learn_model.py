@@ -85,7 +85,19 @@ _FLAGS = {
     "--legal-masked-policy-loss": (
         "legal_masked_policy_loss", "store_true", "stage 3: softmax over legal moves only",
     ),
+    "--no-stage2-mirror-augmentation": (
+        "stage2_mirror_augmentation", "store_false",
+        "stage 2: do not reflect a random half of each training batch left-right",
+    ),
+    "--stage3-mirror-augmentation": (
+        "stage3_mirror_augmentation", "store_true",
+        "stage 3: reflect a random half of each training batch left-right (policy and masks too)",
+    ),
     "--no-mixed-precision": ("mixed_precision", "store_false", "fp32 on CUDA too (CPU is always fp32)"),
+    "--no-streaming": (
+        "streaming", "store_false", "stages 2-3: load whole splits into memory instead of "
+        "streaming table files one at a time",
+    ),
 }  # fmt: skip
 
 

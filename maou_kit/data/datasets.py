@@ -25,6 +25,7 @@ import polars as pl
 import torch
 from torch.utils.data import Dataset
 
+from maou_kit.data.augment import mirror_random_rows
 from maou_kit.schema import (
     BOARD,
     BOARD_SHAPE,
@@ -59,6 +60,8 @@ class PositionDataset(Dataset, ABC):
             )
         self.boards = boards
         self.hands = hands
+        # Training sets switch this on (`maou_kit.data.augment`); evaluation sets never do.
+        self.mirror_augmentation = False
 
     def __len__(self) -> int:
         return len(self.boards)
@@ -66,6 +69,8 @@ class PositionDataset(Dataset, ABC):
     def __getitems__(self, indices: Sequence[int]) -> tuple[tuple[torch.Tensor, torch.Tensor], Any]:
         index = np.asarray(indices, dtype=np.int64)
         inputs = (torch.from_numpy(self.boards[index]), torch.from_numpy(self.hands[index]))
+        if self.mirror_augmentation:
+            return mirror_random_rows(inputs, self._targets(index))
         return inputs, self._targets(index)
 
     def __getitem__(self, index: int) -> tuple[tuple[torch.Tensor, torch.Tensor], Any]:

@@ -7,6 +7,11 @@ reproducible and differs per epoch) and drop the last partial batch; evaluation
 loaders do neither, so every row is judged exactly once. Worker processes get
 seeded numpy/random states. Options that torch only accepts with worker
 processes (persistent workers, prefetch factor, timeout) are passed only then.
+
+Streaming datasets (`maou_kit.data.streaming`) yield whole batches themselves: the
+factory gives them the batch size and the train/eval behaviour (shuffle, drop the
+small tail batch of each file), builds a `StreamingDataLoader` with
+`batch_size=None`, and starts no more workers than the rank has shard files.
 """
 
 from __future__ import annotations
@@ -19,6 +24,12 @@ from typing import Any
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
+
+from maou_kit.data.streaming import (
+    StreamingDataLoader,
+    StreamingTableDataset,
+    effective_workers,
+)
 
 
 def passthrough_collate(batch: Any) -> Any:
@@ -79,8 +90,10 @@ class DataLoaderFactory:
 
     def train_loader(self, dataset: Dataset, batch_size: int) -> DataLoader:
         """Shuffled; drops the last partial batch unless the data is smaller than one batch
-        (then the single short batch is kept, so a tiny set still trains)."""
-        drop_last = len(dataset) >= batch_size  # type: ignore[arg-type]
+        (then the single short batch is kept, so a tiny set still trains); a streaming
+        dataset applies that rule to each file."""
+        streaming = isinstance(dataset, StreamingTableDataset)
+        drop_last = streaming or len(dataset) >= batch_size  # type: ignore[arg-type]
         return self._build(dataset, batch_size, shuffle=True, drop_last=drop_last)
 
     def eval_loader(self, dataset: Dataset, batch_size: int) -> DataLoader:
@@ -92,15 +105,8 @@ class DataLoaderFactory:
     ) -> DataLoader:
         if batch_size < 1:
             raise ValueError(f"batch size must be >= 1, got {batch_size}")
-        worker_options: dict[str, Any] = {}
-        if self.num_workers > 0:
-            worker_options = {
-                "persistent_workers": self.persistent_workers,
-                "timeout": self.timeout,
-                "worker_init_fn": seed_worker,
-            }
-            if self.prefetch_factor is not None:
-                worker_options["prefetch_factor"] = self.prefetch_factor
+        if isinstance(dataset, StreamingTableDataset):
+            return self._build_streaming(dataset, batch_size, shuffle, drop_last)
         generator = torch.Generator()
         generator.manual_seed(self.seed)
         return DataLoader(
@@ -112,5 +118,34 @@ class DataLoaderFactory:
             pin_memory=self.pin_memory,
             collate_fn=passthrough_collate,
             generator=generator,
-            **worker_options,
+            **self._worker_options(self.num_workers),
         )
+
+    def _build_streaming(
+        self, dataset: StreamingTableDataset, batch_size: int, shuffle: bool, drop_last: bool
+    ) -> DataLoader:
+        # Training drops each file's small tail batch, unless it is the file's only batch.
+        dataset = dataset.with_batching(batch_size, shuffle, drop_last, self.seed)
+        workers = effective_workers(self.num_workers, dataset.shard_count)
+        generator = torch.Generator()
+        generator.manual_seed(self.seed)
+        return StreamingDataLoader(
+            dataset,
+            batch_size=None,
+            num_workers=workers,
+            pin_memory=self.pin_memory,
+            generator=generator,
+            **self._worker_options(workers),
+        )
+
+    def _worker_options(self, workers: int) -> dict[str, Any]:
+        worker_options: dict[str, Any] = {}
+        if workers > 0:
+            worker_options = {
+                "persistent_workers": self.persistent_workers,
+                "timeout": self.timeout,
+                "worker_init_fn": seed_worker,
+            }
+            if self.prefetch_factor is not None:
+                worker_options["prefetch_factor"] = self.prefetch_factor
+        return worker_options

@@ -13,6 +13,10 @@ refuse bad inputs for every stage before the first one trains.
   table's `legalMovesLabel` column, else computed from the positions) for the
   legal-restricted metrics; the training set gets them only when asked (for the
   legal-masked policy loss).
+
+With `streaming=True`, Stages 2 and 3 get streaming datasets instead
+(`maou_kit.data.streaming`: one file in memory at a time, ready-made batches).
+Stage 1 stays map-style: its 1,105 patterns fit in memory many times over.
 """
 
 from __future__ import annotations
@@ -22,19 +26,18 @@ from pathlib import Path
 
 from torch.utils.data import Dataset
 
-from maou_kit.data.datasets import KifDataset, Stage1Dataset, Stage2Dataset
+from maou_kit.data.datasets import Stage1Dataset
+from maou_kit.data.shards import read_kif_dataset, read_stage1_dataset, read_stage2_dataset
 from maou_kit.data.sources import (
     STAGE1_COLUMN_SHAPES,
     STAGE2_COLUMN_SHAPES,
     STAGE3_COLUMN_SHAPES,
     STAGE3_OPTIONAL_SHAPES,
     check_tables,
-    has_column,
-    read_tables,
     resolve_split,
     table_files,
 )
-from maou_kit.schema import LEGAL_MOVES
+from maou_kit.data.streaming import StreamingKifDataset, StreamingStage2Dataset
 
 _SHAPES = {1: STAGE1_COLUMN_SHAPES, 2: STAGE2_COLUMN_SHAPES, 3: STAGE3_COLUMN_SHAPES}
 
@@ -81,43 +84,48 @@ def check_stage_inputs(stage: int, path: Path | None, test_ratio: float, seed: i
 
 
 def load_stage_datasets(
-    inputs: StageInputs, train_legal_masks: bool = False
+    inputs: StageInputs,
+    train_legal_masks: bool = False,
+    streaming: bool = False,
+    batch_size: int | None = None,
 ) -> tuple[Dataset, Dataset]:
-    """(training dataset, evaluation dataset) of a checked stage."""
+    """(training dataset, evaluation dataset) of a checked stage.
+
+    `streaming` applies to Stages 2-3 and needs the stage's `batch_size` (the
+    DataLoaderFactory sets the final batching of both datasets).
+    """
+    if streaming and inputs.stage != 1:
+        return _streaming_datasets(inputs, train_legal_masks, batch_size)
     if inputs.stage == 1:
         if inputs.split_method == "generated":
             from maou_kit.shogi import stage1_arrays
 
             dataset = Stage1Dataset(*stage1_arrays())
         else:
-            dataset = Stage1Dataset.from_frame(
-                read_tables(inputs.train_files, list(STAGE1_COLUMN_SHAPES))
-            )
+            dataset = read_stage1_dataset(inputs.train_files)
         return dataset, dataset
     if inputs.stage == 2:
-        columns = list(STAGE2_COLUMN_SHAPES)
-        return (
-            Stage2Dataset.from_frame(read_tables(inputs.train_files, columns)),
-            Stage2Dataset.from_frame(read_tables(inputs.eval_files, columns)),
-        )
+        return read_stage2_dataset(inputs.train_files), read_stage2_dataset(inputs.eval_files)
     return (
-        _kif_dataset(inputs.train_files, with_legal_masks=train_legal_masks),
-        _kif_dataset(inputs.eval_files, with_legal_masks=True),
+        read_kif_dataset(inputs.train_files, with_legal_masks=train_legal_masks),
+        read_kif_dataset(inputs.eval_files, with_legal_masks=True),
     )
 
 
-def _kif_dataset(files: tuple[Path, ...], with_legal_masks: bool) -> KifDataset:
-    columns = list(STAGE3_COLUMN_SHAPES)
-    table_has_masks = with_legal_masks and has_column(files, LEGAL_MOVES)
-    if table_has_masks:
-        columns.append(LEGAL_MOVES)
-    frame = read_tables(files, columns)
-    dataset = KifDataset.from_frame(frame)
-    if with_legal_masks and not table_has_masks:
-        from maou_kit.shogi import legal_moves_mask_from_encoded
-
-        masks = legal_moves_mask_from_encoded(dataset.boards, dataset.hands)
-        dataset = KifDataset(
-            dataset.boards, dataset.hands, dataset.policy_targets, dataset.value_targets, masks
+def _streaming_datasets(
+    inputs: StageInputs, train_legal_masks: bool, batch_size: int | None
+) -> tuple[Dataset, Dataset]:
+    if batch_size is None:
+        raise ValueError("streaming datasets need the stage's batch size")
+    if inputs.stage == 2:
+        return (
+            StreamingStage2Dataset(inputs.train_files, batch_size, shuffle=True, drop_last=True),
+            StreamingStage2Dataset(inputs.eval_files, batch_size),
         )
-    return dataset
+    return (
+        StreamingKifDataset(
+            inputs.train_files, batch_size, with_legal_masks=train_legal_masks,
+            shuffle=True, drop_last=True,
+        ),
+        StreamingKifDataset(inputs.eval_files, batch_size, with_legal_masks=True),
+    )  # fmt: skip

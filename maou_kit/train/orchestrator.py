@@ -153,7 +153,11 @@ class MultiStageTrainingOrchestrator:
         from maou_kit.model import LegalMovesHead, ReachableSquaresHead
 
         stage_config = self.config.stage_config(stage)
-        train_set, eval_set = load_stage_datasets(inputs)
+        train_set, eval_set = load_stage_datasets(
+            inputs, streaming=self.config.streaming, batch_size=stage_config.batch_size
+        )
+        if stage is TrainingStage.LEGAL_MOVES:  # Stage 1 trains and evaluates on one set
+            train_set.mirror_augmentation = self.config.stage2_mirror_augmentation
         head_class = (
             ReachableSquaresHead if stage is TrainingStage.REACHABLE_SQUARES else LegalMovesHead
         )
@@ -200,8 +204,12 @@ class MultiStageTrainingOrchestrator:
 
         stage_config = self.config.stage_config(TrainingStage.POLICY_VALUE)
         train_set, val_set = load_stage_datasets(
-            inputs, train_legal_masks=stage_config.legal_masked_policy_loss
+            inputs,
+            train_legal_masks=stage_config.legal_masked_policy_loss,
+            streaming=self.config.streaming,
+            batch_size=stage_config.batch_size,
         )
+        train_set.mirror_augmentation = self.config.stage3_mirror_augmentation
         model = PolicyValueModel(
             backbone, PolicyHead(backbone.feature_dim), ValueHead(backbone.feature_dim)
         )
