@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from maou_kit.cli.table_options import add_compression_option
+
 
 def _add_split_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -32,12 +34,7 @@ def _add_split_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("feather", "parquet"), default="feather")
-    parser.add_argument(
-        "--compression",
-        choices=("lz4", "zstd", "uncompressed"),
-        default="lz4",
-        help="feather compression (lz4 as upstream; zstd is about 3x smaller)",
-    )
+    add_compression_option(parser)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,12 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stage1.add_argument(
         "--output", type=Path, required=True, help="table file (.feather or .parquet)"
     )
-    stage1.add_argument(
-        "--compression",
-        choices=("lz4", "zstd", "uncompressed"),
-        default="lz4",
-        help="feather compression",
-    )
+    add_compression_option(stage1)
     stage1.set_defaults(func=run_stage1)
 
     stage2 = subparsers.add_parser(

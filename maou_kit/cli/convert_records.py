@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from maou_kit.cli.table_options import add_compression_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -33,12 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1,
         help="child processes reading files (0: read in this process, no crash isolation)",
     )
-    parser.add_argument(
-        "--compression",
-        choices=("lz4", "zstd", "uncompressed"),
-        default="lz4",
-        help="feather compression (lz4 as upstream; zstd is smaller)",
-    )
+    add_compression_option(parser)
     parser.set_defaults(func=run)
 
 
