@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import polars as pl
@@ -90,7 +90,16 @@ def _first_row(targets: Any) -> Any:
 
 
 class _MultiLabelDataset(PositionDataset):
+    target_column: str
     target_width: int
+
+    @classmethod
+    def from_frame(cls, df: pl.DataFrame) -> Self:
+        return cls(
+            _column(df, BOARD, BOARD_SHAPE, np.uint8),
+            _column(df, HAND, (HAND_SIZE,), np.uint8),
+            _column(df, cls.target_column, (cls.target_width,), np.uint8),
+        )
 
     def __init__(self, boards: np.ndarray, hands: np.ndarray, targets: np.ndarray) -> None:
         super().__init__(boards, hands)
@@ -109,29 +118,15 @@ class _MultiLabelDataset(PositionDataset):
 class Stage1Dataset(_MultiLabelDataset):
     """Stage 1 rows: target = the 81 reachable squares (uint8, row-major)."""
 
+    target_column = REACHABLE
     target_width = NUM_SQUARES
-
-    @classmethod
-    def from_frame(cls, df: pl.DataFrame) -> Stage1Dataset:
-        return cls(
-            _column(df, BOARD, BOARD_SHAPE, np.uint8),
-            _column(df, HAND, (HAND_SIZE,), np.uint8),
-            _column(df, REACHABLE, (NUM_SQUARES,), np.uint8),
-        )
 
 
 class Stage2Dataset(_MultiLabelDataset):
     """Stage 2 rows: target = the 1496-wide legal-move mask (uint8)."""
 
+    target_column = LEGAL_MOVES
     target_width = MOVE_LABELS_NUM
-
-    @classmethod
-    def from_frame(cls, df: pl.DataFrame) -> Stage2Dataset:
-        return cls(
-            _column(df, BOARD, BOARD_SHAPE, np.uint8),
-            _column(df, HAND, (HAND_SIZE,), np.uint8),
-            _column(df, LEGAL_MOVES, (MOVE_LABELS_NUM,), np.uint8),
-        )
 
 
 class KifDataset(PositionDataset):
