@@ -79,6 +79,14 @@ _OPTIONS: dict[str, tuple[Any, str]] = {
     ),
     "--dataloader-workers": (int, "DataLoader worker processes (0: load in the main process)"),
     "--prefetch-factor": (int, "batches each worker loads ahead (workers > 0 only)"),
+    "--cache-mode": (
+        str,
+        "stage 3: file (read tables lazily) or memory (load once); stages 1-2 always use file",
+    ),
+    "--resume": (
+        Path,
+        "continue the interrupted run in this run directory from its last checkpoint",
+    ),
 }
 _FLAGS = {
     "--pin-memory": ("pin_memory", "store_true", "pin host memory for faster copies to the GPU"),
@@ -93,6 +101,7 @@ _FLAGS = {
         "stage3_mirror_augmentation", "store_true",
         "stage 3: reflect a random half of each training batch left-right (policy and masks too)",
     ),
+    "--compile": ("compile", "store_true", "torch.compile the model (falls back to eager on failure)"),
     "--no-mixed-precision": ("mixed_precision", "store_false", "fp32 on CUDA too (CPU is always fp32)"),
     "--no-streaming": (
         "streaming", "store_false", "stages 2-3: load whole splits into memory instead of "

@@ -55,6 +55,7 @@ from maou_kit.train.stages import (
 
 STAGE_CHOICES = ("1", "2", "3", "all")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
+CACHE_MODES = ("file", "memory")
 DEFAULT_ARCH = "resnet"
 DEFAULT_PRESET = "small"
 
@@ -108,11 +109,14 @@ class LearnConfig:
     prefetch_factor: int | None = None
     streaming: bool = True  # stages 2-3: read table files lazily (stage 1 stays in memory)
     mixed_precision: bool = True
+    cache_mode: str = "file"  # stage 3: file = read tables lazily, memory = load once
+    compile: bool = False  # torch.compile the model (falls back to eager if it fails)
+    resume: Path | None = None  # continue the interrupted run in this run directory
 
     def __post_init__(self) -> None:
         self.stage = str(self.stage)
         for name in ("stage1_data_path", "stage2_data_path", "stage3_data_path", "model_dir",
-                     "resume_backbone_from"):  # fmt: skip
+                     "resume_backbone_from", "resume"):  # fmt: skip
             value = getattr(self, name)
             if value is not None:
                 setattr(self, name, Path(value))
@@ -134,6 +138,7 @@ class LearnConfig:
         _choice(self, "stage2_metric", MULTILABEL_METRICS)
         _choice(self, "stage2_loss", MULTILABEL_LOSSES)
         _choice(self, "optimizer", OPTIMIZERS)
+        _choice(self, "cache_mode", CACHE_MODES)
         for name in ("batch_size", "stage1_batch_size", "stage2_batch_size", "stage3_batch_size",
                      "stage1_max_epochs", "stage2_max_epochs", "epoch",
                      "gradient_accumulation_steps", "early_stopping_patience", "prefetch_factor"):  # fmt: skip
