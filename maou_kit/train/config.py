@@ -189,6 +189,7 @@ class LearnConfig:
             "weight_decay": self.weight_decay,
             "warmup_ratio": self.warmup_ratio,
             "mixed_precision": self.mixed_precision,
+            "compile": self.compile,
         }
         if stage is TrainingStage.REACHABLE_SQUARES:
             return StageConfig(

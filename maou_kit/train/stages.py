@@ -52,6 +52,7 @@ class StageConfig:
     gradient_accumulation_steps: int = 1
     grad_clip_norm: float | None = 1.0
     mixed_precision: bool = True  # autocast on CUDA only; ignored on CPU
+    compile: bool = False  # torch.compile the training model, eager if compiling fails
     max_consecutive_nonfinite: int = 5  # non-finite steps in a row before giving up
     policy_loss_ratio: float = 1.0  # (3)
     value_loss_ratio: float = 1.0  # (3)
