@@ -48,7 +48,7 @@ def _record_datasets(monkeypatch) -> list:
         built.append(load_stage_datasets(*args, **kwargs))
         return built[-1]
 
-    monkeypatch.setattr("maou_kit.train.orchestrator.load_stage_datasets", recording_load)
+    monkeypatch.setattr("maou_kit.train.stage_runs.load_stage_datasets", recording_load)
     return built
 
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 from _train_tables import stage1_frame, stage2_frame, stage3_frame, write_split
 
-import maou_kit.train.orchestrator as orchestrator_module
+import maou_kit.train.stage_runs as stage_runs_module
 from maou_kit.data.table_io import write_table
 from maou_kit.train import LearnConfig, MultiStageTrainingOrchestrator, StageGateError
 from maou_kit.train.checkpoints import load_checkpoint, save_checkpoint
@@ -100,7 +100,7 @@ def test_checkpoints_are_resumable(full_run):
     assert expected <= set(stage3)
 
 
-class _RecordingLoop(orchestrator_module.TrainingLoop):
+class _RecordingLoop(stage_runs_module.TrainingLoop):
     """Keeps the weights the Stage-3 model had before its first step."""
 
     initial: dict[str, dict[str, torch.Tensor]] = {}
@@ -141,7 +141,7 @@ def test_stage3_starts_from_the_newest_stage2_backbone_with_a_fresh_head(
         _perturbed_backbone_payload(saved, 0.75, 1),
         model_dir / "stage1_backbone_20260101_000000_000000.pt",
     )
-    monkeypatch.setattr(orchestrator_module, "TrainingLoop", _RecordingLoop)
+    monkeypatch.setattr(stage_runs_module, "TrainingLoop", _RecordingLoop)
     orchestrator = MultiStageTrainingOrchestrator(_config(tables, model_dir, stage="3"))
     orchestrator.run()
     newest = load_checkpoint(model_dir / "stage2_backbone_20250101_000000_000000.pt")["model"]

@@ -3,8 +3,15 @@
 Argument parsing only: every option maps 1:1 onto a `LearnConfig` field (dashes
 for underscores), `LearnConfig` validates, `MultiStageTrainingOrchestrator` runs.
 Defaults are read from `LearnConfig`, so the CLI and notebooks cannot drift.
+
+`--resume RUN_DIR` continues an interrupted run with the settings saved in
+RUN_DIR/config.json; it takes no other option (any other is refused, so nothing
+given on the command line is silently ignored). Ctrl-C and SIGTERM stop a run
+with its last checkpoint intact and print the `--resume` command.
+
 Exit codes: 0 done, 1 a stage missed its gate or the loss kept diverging,
-2 bad input (raised as ValueError/FileNotFoundError before any training).
+2 bad input (raised as ValueError/FileNotFoundError before any training),
+130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
@@ -85,7 +92,8 @@ _OPTIONS: dict[str, tuple[Any, str]] = {
     ),
     "--resume": (
         Path,
-        "continue the interrupted run in this run directory from its last checkpoint",
+        "continue the interrupted run in this run directory from its last checkpoint, with "
+        "the settings saved in its config.json (no other option may be given)",
     ),
 }
 _FLAGS = {
@@ -169,17 +177,50 @@ def _print_epoch(stage: Any, epoch: int, metrics: dict[str, float]) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    from maou_kit.train import MultiStageTrainingOrchestrator, NonFiniteLossError, StageGateError
+def _refuse_options_beside_resume(args: argparse.Namespace) -> None:
+    """--resume uses the run's saved settings: any other option given would be ignored."""
+    defaults = _defaults()
+    options = {_dest(option): option for option in _OPTIONS}
+    options.update({dest: option for option, (dest, _, _) in _FLAGS.items()})
+    given = [
+        option
+        for dest, option in options.items()
+        if dest != "resume" and hasattr(args, dest) and getattr(args, dest) != defaults.get(dest)
+    ]
+    if given:
+        raise ValueError(
+            f"--resume {args.resume}: continues the run with the settings in its config.json; "
+            f"remove {', '.join(given)} (or start a new run)"
+        )
 
-    config = config_from_args(args)
+
+def run(args: argparse.Namespace) -> int:
+    import shlex
+
+    from maou_kit.train import MultiStageTrainingOrchestrator, NonFiniteLossError, StageGateError
+    from maou_kit.train.interrupts import exit_code, sigterm_as_interrupt
+    from maou_kit.train.resume import load_run_config
+
+    if getattr(args, "resume", None) is not None:
+        _refuse_options_beside_resume(args)
+        config = load_run_config(args.resume)
+    else:
+        config = config_from_args(args)
     orchestrator = MultiStageTrainingOrchestrator(config, on_epoch_end=_print_epoch)
     try:
-        results = orchestrator.run()
+        with sigterm_as_interrupt():
+            results = orchestrator.run()
     except (StageGateError, NonFiniteLossError) as error:
         print(f"maou-kit learn-model: {error}", file=sys.stderr)
         print(f"run directory: {config.model_dir}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as interruption:
+        reason = str(interruption) or "Ctrl-C"
+        print(f"maou-kit learn-model: interrupted ({reason}); checkpoints kept", file=sys.stderr)
+        if (Path(config.model_dir) / "config.json").is_file():
+            resume = shlex.quote(str(config.model_dir))
+            print(f"resume with: maou-kit learn-model --resume {resume}", file=sys.stderr)
+        return exit_code(interruption)
     for stage, result in results.items():
         met = "" if result.threshold_met is None else f" threshold_met={result.threshold_met}"
         print(

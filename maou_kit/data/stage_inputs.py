@@ -1,8 +1,9 @@
 """Each stage's inputs, checked up front, then loaded as (train, evaluation) datasets.
 
 `check_stage_inputs` resolves a stage's data path into training and evaluation
-files and checks their schemas and row counts without reading rows, so a run can
-refuse bad inputs for every stage before the first one trains.
+files and checks every file (`maou_kit.data.table_checks`: schema, shapes, dtypes and
+row counts from metadata; for Stage 3 also finite targets, one file at a time), so a
+run can refuse bad inputs for every stage before the first one trains.
 `load_stage_datasets` then reads the rows:
 
 - Stage 1: the table at the path, or the 1,105 generated patterns when no path is
@@ -14,13 +15,25 @@ refuse bad inputs for every stage before the first one trains.
   legal-restricted metrics; the training set gets them only when asked (for the
   legal-masked policy loss).
 
-With `streaming=True`, Stages 2 and 3 get streaming datasets instead
-(`maou_kit.data.streaming`: one file in memory at a time, ready-made batches).
-Stage 1 stays map-style: its 1,105 patterns fit in memory many times over.
+How the rows are read (`stage_read_mode`):
+
+- "streaming" (`maou_kit.data.streaming`: one file in memory per worker at a time,
+  ready-made batches, re-read every epoch): Stages 2 and 3 when `streaming=True`.
+- "memory": the split is decoded once into a map-style dataset and every epoch
+  indexes it. Stage 1 always (its 1,105 patterns fit many times over); Stage 2 with
+  `streaming=False`; Stage 3 with `streaming=False` or `cache_mode="memory"`.
+
+`cache_mode` ("file" or "memory", `--cache-mode`) is Stage 3's: "memory" wins over
+`streaming` there, so a Stage-3 corpus that fits in RAM is read once instead of once
+per epoch; "file" leaves the choice to `streaming`. Stages 1-2 ignore it and log one
+warning line when "memory" was asked for (through `logging`, logger
+`maou_kit.data.stage_inputs`; nothing in the kit configures logging, and Python
+shows warnings on stderr by default).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,18 +41,13 @@ from torch.utils.data import Dataset
 
 from maou_kit.data.datasets import Stage1Dataset
 from maou_kit.data.shards import read_kif_dataset, read_stage1_dataset, read_stage2_dataset
-from maou_kit.data.sources import (
-    STAGE1_COLUMN_SHAPES,
-    STAGE2_COLUMN_SHAPES,
-    STAGE3_COLUMN_SHAPES,
-    STAGE3_OPTIONAL_SHAPES,
-    check_tables,
-    resolve_split,
-    table_files,
-)
+from maou_kit.data.sources import resolve_split, table_files
 from maou_kit.data.streaming import StreamingKifDataset, StreamingStage2Dataset
+from maou_kit.data.table_checks import check_stage_tables
 
-_SHAPES = {1: STAGE1_COLUMN_SHAPES, 2: STAGE2_COLUMN_SHAPES, 3: STAGE3_COLUMN_SHAPES}
+CACHE_MODES = ("file", "memory")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,10 @@ class StageInputs:
 
 
 def check_stage_inputs(stage: int, path: Path | None, test_ratio: float, seed: int) -> StageInputs:
-    """Resolve and schema-check one stage's data path (ValueError/FileNotFoundError if unusable)."""
+    """Resolve one stage's data path and check every file (ValueError/FileNotFoundError naming
+    the file and the problem; see `maou_kit.data.table_checks` for what is checked)."""
+    if stage not in (1, 2, 3):
+        raise ValueError(f"unknown stage {stage}; stages are 1, 2 and 3")
     if stage == 1:
         if path is None:
             from maou_kit.shogi import stage1_arrays
@@ -72,15 +83,28 @@ def check_stage_inputs(stage: int, path: Path | None, test_ratio: float, seed: i
             rows = len(stage1_arrays()[0])
             return StageInputs(1, (), (), "generated", rows, rows)
         files = tuple(table_files(path))
-        rows = check_tables(files, STAGE1_COLUMN_SHAPES)
+        rows = check_stage_tables(files, 1)
         return StageInputs(1, files, files, "whole-table", rows, rows)
     if path is None:
         raise ValueError(f"--stage{stage}-data-path is required to run stage {stage}")
     split = resolve_split(path, test_ratio, seed)
-    optional = STAGE3_OPTIONAL_SHAPES if stage == 3 else None
-    train_rows = check_tables(split.train, _SHAPES[stage], optional)
-    eval_rows = check_tables(split.val, _SHAPES[stage], optional)
+    if not split.val:  # only a ratio of 0 gets here: ceil(n * ratio) >= 1 otherwise
+        raise ValueError(
+            f"{path}: --test-ratio {test_ratio} of {len(split.train)} table files puts none "
+            "in the validation split"
+        )
+    train_rows = check_stage_tables(split.train, stage)
+    eval_rows = check_stage_tables(split.val, stage)
     return StageInputs(stage, split.train, split.val, split.method, train_rows, eval_rows)
+
+
+def stage_read_mode(stage: int, streaming: bool, cache_mode: str = "file") -> str:
+    """ "streaming" or "memory": how `load_stage_datasets` reads this stage (module docstring)."""
+    if cache_mode not in CACHE_MODES:
+        raise ValueError(f"unknown cache mode {cache_mode!r}; use one of {', '.join(CACHE_MODES)}")
+    if stage == 1 or not streaming or (stage == 3 and cache_mode == "memory"):
+        return "memory"
+    return "streaming"
 
 
 def load_stage_datasets(
@@ -88,13 +112,18 @@ def load_stage_datasets(
     train_legal_masks: bool = False,
     streaming: bool = False,
     batch_size: int | None = None,
+    *,
+    cache_mode: str = "file",
 ) -> tuple[Dataset, Dataset]:
     """(training dataset, evaluation dataset) of a checked stage.
 
-    `streaming` applies to Stages 2-3 and needs the stage's `batch_size` (the
+    Streaming datasets (see `stage_read_mode`) need the stage's `batch_size` (the
     DataLoaderFactory sets the final batching of both datasets).
     """
-    if streaming and inputs.stage != 1:
+    mode = stage_read_mode(inputs.stage, streaming, cache_mode)
+    if cache_mode == "memory" and inputs.stage != 3:
+        logger.warning("%s", _cache_mode_ignored(inputs.stage, mode))
+    if mode == "streaming":
         return _streaming_datasets(inputs, train_legal_masks, batch_size)
     if inputs.stage == 1:
         if inputs.split_method == "generated":
@@ -110,6 +139,16 @@ def load_stage_datasets(
         read_kif_dataset(inputs.train_files, with_legal_masks=train_legal_masks),
         read_kif_dataset(inputs.eval_files, with_legal_masks=True),
     )
+
+
+def _cache_mode_ignored(stage: int, mode: str) -> str:
+    if mode == "streaming":
+        how = "lazily (file)"
+    elif stage == 1:
+        how = "into memory once (stage 1 is never streamed)"
+    else:
+        how = "into memory once (streaming is off)"
+    return f"--cache-mode memory applies to stage 3; stage {stage} reads its tables {how}"
 
 
 def _streaming_datasets(

@@ -55,7 +55,7 @@ def scan_table(path: str | Path) -> pl.LazyFrame:
             return pl.scan_ipc(path)
         return pl.scan_parquet(path)
     except Exception as error:  # polars raises several error types for broken files
-        raise ValueError(f"{path}: cannot open table ({_first_line(error)})") from error
+        raise ValueError(f"{path}: cannot open table ({first_error_line(error)})") from error
 
 
 def read_table(
@@ -71,7 +71,7 @@ def read_table(
         else:
             df = pl.read_parquet(path, columns=list(columns) if columns else None)
     except Exception as error:
-        raise ValueError(f"{path}: cannot read table ({_first_line(error)})") from error
+        raise ValueError(f"{path}: cannot read table ({first_error_line(error)})") from error
     missing = [name for name in required if name not in df.columns]
     if missing:
         raise ValueError(
@@ -97,6 +97,7 @@ def _existing_table(path: str | Path) -> Path:
     return path
 
 
-def _first_line(error: BaseException) -> str:
+def first_error_line(error: BaseException) -> str:
+    """The first line of an error's message (polars errors run to many lines)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

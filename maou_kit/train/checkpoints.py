@@ -4,16 +4,21 @@ File names (in the model dir) keep upstream's scheme, with a sortable timestamp
 `YYYYmmdd_HHMMSS_ffffff`:
 `stage1_reachable_head_{ts}.pt`, `stage1_backbone_{ts}.pt`,
 `stage2_legal_moves_head_{ts}.pt`, `stage2_backbone_{ts}.pt`,
-`stage3_policy_value_{ts}.pt`.
+`stage3_policy_value_{ts}.pt`; and, while Stage 1 or 2 is under way,
+`stage{n}_progress_{ts}.pt` (removed once the stage has finished).
 
-Every file is a dict with `format` and `kind` ("backbone", "head", "stage3"). A
-backbone file holds `model` (its state dict) and `backbone_spec` (arch and config).
-A head file holds the head's `model` plus what resuming that stage needs:
-`optimizer`, `scheduler`, `epoch`, `rng`, `config`. A stage-3 file holds
-`backbone`, `policy_head`, `value_head` and the full training state. Only tensors
-and plain Python values are stored, so files load with `weights_only=True`.
-Writes go to a temporary file that is renamed over the target (os.replace), so a
-crash never leaves a half-written checkpoint under the real name.
+Every file is a dict with `format` and `kind` ("backbone", "head", "progress",
+"stage3"). A backbone file holds `model` (its state dict) and `backbone_spec`
+(arch and config). A head file holds the head's `model` plus the stage's training
+state: `optimizer`, `scheduler`, `epoch`, `rng`, `config`. A progress file (Stages
+1-2) and a stage-3 file hold the backbone and head weights and everything resuming
+the stage at its next epoch needs (`SingleStageTrainingLoop.state_dict`,
+`TrainingLoop.state_dict`). Only tensors and plain Python values are stored, so
+files load with `weights_only=True`.
+
+Writes go to a temporary file that is flushed to disk and then renamed over the
+target (os.replace), so a crash or kill during a save never leaves a half-written
+checkpoint under the real name: the previous version stays readable.
 """
 
 from __future__ import annotations
@@ -51,13 +56,25 @@ def stage3_path(model_dir: Path, timestamp: str) -> Path:
     return Path(model_dir) / f"{STAGE3_PREFIX}_{timestamp}.pt"
 
 
+def progress_path(model_dir: Path, stage: int, timestamp: str) -> Path:
+    """Where Stage 1 or 2 keeps its per-epoch state while it runs."""
+    return Path(model_dir) / f"stage{stage}_progress_{timestamp}.pt"
+
+
 def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
     """Write `payload` (plus the format tag) to `path` atomically, creating parent dirs."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    torch.save({"format": CHECKPOINT_FORMAT, **payload}, temporary)
-    os.replace(temporary, path)
+    try:
+        with temporary.open("wb") as handle:
+            torch.save({"format": CHECKPOINT_FORMAT, **payload}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # a failed or interrupted save leaves no debris
+        raise
     return path
 
 

@@ -3,10 +3,10 @@
 A task says what a stage's targets mean: its `loss(outputs, targets)` and a fresh
 metrics accumulator (`new_metrics(device)` with `update(outputs, targets)`,
 `totals` and `finalize`). `run_epoch` does the rest for all stages alike: moving
-batches to the device (on CUDA the next batch is copied on a side stream while
-the current one computes), autocast, backward through an `OptimizerStepper` when
-training, the running loss and metrics on the device, and one host sync at the
-end. It returns a flat dict: `loss`, the task's metrics, `rows`, `batches`,
+batches to the device through a `DataPrefetcher` (on CUDA a bounded queue of
+batches is copied ahead on a side stream while the current one computes),
+autocast, backward through an `OptimizerStepper` when training, the running loss
+and metrics on the device, and one host sync at the end. It returns a flat dict: `loss`, the task's metrics, `rows`, `batches`,
 `nonfinite_rows` (rows of batches whose loss was not finite), `seconds`.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import torch
@@ -23,6 +23,8 @@ from torch import Tensor, nn
 from maou_kit.data.loader import batch_size_of
 from maou_kit.train.losses import policy_cross_entropy, value_bce
 from maou_kit.train.metrics import MultiLabelMetrics, PolicyValueMetrics, read_totals
+from maou_kit.train.prefetch import DataPrefetcher
+from maou_kit.train.prefetch import to_device as to_device  # re-exported: benchmarks use it
 from maou_kit.train.stepper import OptimizerStepper
 
 
@@ -77,59 +79,6 @@ class PolicyValueTask:
         return PolicyValueMetrics(device)
 
 
-def to_device(batch: Any, device: torch.device, non_blocking: bool = False) -> Any:
-    """Move every tensor of a nested tuple/list/dict batch to `device`."""
-    if isinstance(batch, Tensor):
-        return batch.to(device, non_blocking=non_blocking)
-    if isinstance(batch, dict):
-        return {key: to_device(value, device, non_blocking) for key, value in batch.items()}
-    if isinstance(batch, list | tuple):
-        return type(batch)(to_device(value, device, non_blocking) for value in batch)
-    return batch
-
-
-def _tensors(batch: Any) -> Iterator[Tensor]:
-    if isinstance(batch, Tensor):
-        yield batch
-    elif isinstance(batch, dict):
-        for value in batch.values():
-            yield from _tensors(value)
-    elif isinstance(batch, list | tuple):
-        for value in batch:
-            yield from _tensors(value)
-
-
-def batches_on_device(loader: Iterable[Any], device: torch.device) -> Iterator[Any]:
-    """Yield the loader's batches on `device`; on CUDA, copy batch i+1 while batch i computes.
-
-    The copy runs on a side stream (overlap through CUDA streams, not threads); the
-    compute stream waits for it before using the batch, and `record_stream` keeps the
-    caching allocator from reusing the copy's memory too early.
-    """
-    if device.type != "cuda":
-        for batch in loader:
-            yield to_device(batch, device)
-        return
-    copy_stream = torch.cuda.Stream(device)
-    iterator = iter(loader)
-
-    def start_copy() -> Any:
-        batch = next(iterator, None)
-        if batch is None:
-            return None
-        with torch.cuda.stream(copy_stream):
-            return to_device(batch, device, non_blocking=True)
-
-    upcoming = start_copy()
-    while upcoming is not None:
-        torch.cuda.current_stream(device).wait_stream(copy_stream)
-        current = upcoming
-        for tensor in _tensors(current):
-            tensor.record_stream(torch.cuda.current_stream(device))
-        upcoming = start_copy()
-        yield current
-
-
 def run_epoch(
     model: nn.Module,
     loader: Iterable[Any],
@@ -152,7 +101,7 @@ def run_epoch(
         else contextlib.nullcontext()
     )
     with torch.set_grad_enabled(training):
-        for inputs, targets in batches_on_device(loader, device):
+        for inputs, targets in DataPrefetcher(loader, device):
             size = batch_size_of(inputs)  # from the tensor's shape: no device sync
             with autocast:
                 outputs = model(inputs)

@@ -3,44 +3,62 @@
 Order of work in `run()`:
 1. `validate()`: every chosen stage's inputs are resolved and schema-checked, and
    the backbone checkpoint the first stage would start from is read, BEFORE
-   anything trains or any file is written.
-2. Seed everything, write `config.json`, build the backbone (`--arch`, `--preset`).
+   anything trains or any file is written (when resuming, also the run's status,
+   that its inputs are unchanged, and its newest progress checkpoint).
+2. Write `config.json` (with a fresh `run_id`) and `result.json` (status
+   "running"), seed everything, build the backbone (`--arch`, `--preset`).
 3. Per stage: the first stage starts from `resume_backbone_from`, else from the
    newest earlier-stage backbone in the model dir, else from scratch; every later
    stage loads the newest earlier-stage backbone (so Stage 3 starts from exactly
-   the saved Stage-2 weights) and gets a fresh head.
-4. Stages 1-2 save `stage{n}_backbone_{ts}.pt` and their head after meeting the
-   gate; a missed gate writes `result.json` and raises `StageGateError`. Stage 3
-   writes `stage3_policy_value_{ts}.pt` after every epoch.
-Per-epoch metrics go to `metrics.jsonl` and to the optional `on_epoch_end` hook.
+   the saved Stage-2 weights). Each stage then reseeds from (seed, stage) and gets a
+   fresh head, so it runs the same whether or not earlier stages ran in this process.
+4. While a stage runs, result.json names its checkpoint (`progress`). Stages 1-2
+   write `stage{n}_progress_{ts}.pt` after every epoch another epoch follows, then,
+   on meeting the gate, `stage{n}_backbone_{ts}.pt` and their head, and delete the
+   progress file; a missed gate writes result.json ("gate_failed") and raises
+   `StageGateError`. Stage 3 writes `stage3_policy_value_{ts}.pt` after every epoch.
+5. status "completed" is written only after the last stage. Ctrl-C (and SIGTERM
+   under the CLI) leaves "interrupted", an error "failed", SIGKILL "running".
+
+Resuming (`config.resume` = a run directory, `learn-model --resume RUN_DIR`): the
+run's own settings are read from RUN_DIR/config.json and replace every other field
+of the given config; stages result.json reports finished are skipped, the stage
+under way continues from its checkpoint, with the same optimizer, schedule, RNG and
+data order (`maou_kit.train.resume`). Every file write happens on the main process
+only (`is_main_process()`).
 """
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
 from maou_kit.data.loader import DataLoaderFactory
-from maou_kit.data.stage_inputs import StageInputs, check_stage_inputs, load_stage_datasets
+from maou_kit.data.stage_inputs import StageInputs, check_stage_inputs
 from maou_kit.train.checkpoints import (
-    backbone_path,
-    head_path,
     load_backbone_weights,
-    load_checkpoint,
     new_timestamp,
     newest_backbone,
+    progress_path,
     save_checkpoint,
     stage3_path,
 )
 from maou_kit.train.config import LearnConfig
-from maou_kit.train.models import MultiLabelModel, PolicyValueModel
-from maou_kit.train.policy_value import TrainingLoop
+from maou_kit.train.distributed import is_main_process
+from maou_kit.train.resume import (
+    ResumePoint,
+    check_inputs_unchanged,
+    load_progress_checkpoint,
+    load_run_config,
+    read_resume_point,
+    read_saved_config,
+)
 from maou_kit.train.run_files import RunFiles
-from maou_kit.train.seeding import seed_everything
-from maou_kit.train.single_stage import SingleStageTrainingLoop
+from maou_kit.train.seeding import seed_everything, stage_seed
+from maou_kit.train.stage_runs import StageContext, run_gated_stage, run_policy_value
 from maou_kit.train.stages import StageResult, TrainingStage
 from maou_kit.train.training_parts import EpochCallback, resolve_device
 
@@ -75,6 +93,8 @@ class MultiStageTrainingOrchestrator:
     """The curriculum driver behind `maou-kit learn-model` and the curriculum notebook."""
 
     def __init__(self, config: LearnConfig, on_epoch_end: EpochCallback | None = None) -> None:
+        if config.resume is not None:
+            config = load_run_config(config.resume)  # the interrupted run's settings win
         self.config = config
         self.on_epoch_end = on_epoch_end
         self.model_dir = Path(config.model_dir)
@@ -88,17 +108,41 @@ class MultiStageTrainingOrchestrator:
         )
         self.results: dict[TrainingStage, StageResult] = {}
         self.backbone_sources: dict[int, str | None] = {}
+        self.run_id: str | None = None
         self._earlier_results: dict[str, Any] = {}
+        self._resume_point: ResumePoint | None = None
+        self._resume_state: dict[str, Any] | None = None  # the stage under way's checkpoint
+        self._progress: dict[str, Any] | None = None  # result.json's pointer to it
+
+    @classmethod
+    def resume(
+        cls, run_dir: str | Path, on_epoch_end: EpochCallback | None = None
+    ) -> MultiStageTrainingOrchestrator:
+        """The orchestrator that continues the interrupted run in `run_dir`."""
+        return cls(load_run_config(run_dir), on_epoch_end)
 
     # ------------------------------------------------------------------ checks
     def validate(self) -> dict[TrainingStage, StageInputs]:
         """Check every chosen stage's inputs and the starting backbone; writes nothing."""
         config = self.config
+        saved = None
+        if config.resume is not None:
+            saved = read_saved_config(self.model_dir)
+            self.run_id = saved.get("run_id")
+            self._resume_point = read_resume_point(self.model_dir, self.run_id)
         paths = {1: config.stage1_data_path, 2: config.stage2_data_path, 3: config.stage3_data_path}
         inputs = {
             stage: check_stage_inputs(int(stage), paths[int(stage)], config.test_ratio, config.seed)
             for stage in config.stages
         }
+        if saved is not None:
+            described = {int(stage): item.describe() for stage, item in inputs.items()}
+            check_inputs_unchanged(saved, described, self.files.config_path)
+            progress = self._resume_point.progress
+            if progress is not None:
+                checkpoint = self.model_dir / progress["checkpoint"]
+                if checkpoint.exists():  # a corrupt one fails here, naming the file
+                    self._resume_state = load_progress_checkpoint(checkpoint, progress["stage"])
         start = self._starting_backbone(config.stages[0])
         if start is not None:
             load_backbone_weights(self._build_backbone(), start)  # fails now, not mid-run
@@ -118,127 +162,107 @@ class MultiStageTrainingOrchestrator:
     def run(self) -> dict[TrainingStage, StageResult]:
         inputs = self.validate()
         config = self.config
+        if self._resume_point is None:
+            self._start_run_files(inputs)
+        else:
+            self._continue_run_files(self._resume_point)
+        self._write_result("running")
+        try:
+            seed_everything(config.seed)
+            backbone = self._build_backbone()
+            for index, stage in enumerate(config.stages):
+                if stage not in self.results:  # finished before an interruption: skipped
+                    self._run_stage(index, stage, backbone, inputs[stage])
+        except StageGateError:
+            raise  # result.json already says "gate_failed"
+        except KeyboardInterrupt:
+            self._write_result("interrupted")
+            raise
+        except Exception as error:
+            self._write_result("failed", error)
+            raise
+        self._write_result("completed")
+        return dict(self.results)
+
+    def _start_run_files(self, inputs: dict[TrainingStage, StageInputs]) -> None:
+        self.run_id = uuid.uuid4().hex
         self._earlier_results = self.files.read_result_stages()
-        seed_everything(config.seed)
         self.files.write_config(
             {
-                **config.to_dict(),
+                **self.config.to_dict(),
+                "run_id": self.run_id,
                 "resolved_device": str(self.device),
                 "inputs": {int(s): i.describe() for s, i in inputs.items()},
             }
         )
-        backbone = self._build_backbone()
-        start = self._starting_backbone(config.stages[0])
-        for index, stage in enumerate(config.stages):
-            if index > 0:
-                start = newest_backbone(self.model_dir, range(1, int(stage)))
-            if start is not None:
-                load_backbone_weights(backbone, start)
-            self.backbone_sources[int(stage)] = str(start) if start is not None else None
-            if stage is TrainingStage.POLICY_VALUE:
-                result = self._run_policy_value(backbone, inputs[stage])
-            else:
-                result = self._run_gated_stage(stage, backbone, inputs[stage])
-            self.results[stage] = result
-            failed = result.threshold_met is False
-            self._write_result("gate_failed" if failed else "running")
-            if failed:
-                raise StageGateError(result)
-        self._write_result("completed")
-        return dict(self.results)
 
-    def _run_gated_stage(
-        self, stage: TrainingStage, backbone: nn.Module, inputs: StageInputs
-    ) -> StageResult:
-        from maou_kit.model import LegalMovesHead, ReachableSquaresHead
+    def _continue_run_files(self, point: ResumePoint) -> None:
+        self._earlier_results = dict(point.entries)
+        self.results.update(point.finished)
+        self.backbone_sources.update(point.backbone_sources)
+        self._progress = point.progress
+        if point.progress is not None:
+            # Metrics of epochs after the checkpoint (or of a stage that wrote none) are
+            # dropped: the resumed run does those epochs again.
+            state = self._resume_state or {}
+            self.files.truncate_metrics(state.get("metrics_lines", point.progress["metrics_lines"]))
 
-        stage_config = self.config.stage_config(stage)
-        train_set, eval_set = load_stage_datasets(
-            inputs, streaming=self.config.streaming, batch_size=stage_config.batch_size
-        )
-        if stage is TrainingStage.LEGAL_MOVES:  # Stage 1 trains and evaluates on one set
-            train_set.mirror_augmentation = self.config.stage2_mirror_augmentation
-        head_class = (
-            ReachableSquaresHead if stage is TrainingStage.REACHABLE_SQUARES else LegalMovesHead
-        )
-        head = head_class(backbone.feature_dim)
-        loop = SingleStageTrainingLoop(
-            MultiLabelModel(backbone, head),
-            stage_config,
-            self.loaders.train_loader(train_set, stage_config.batch_size),
-            self.loaders.eval_loader(eval_set, stage_config.batch_size),
-            device=self.device,
-            on_epoch_end=self._record_epoch,
-        )
-        result = loop.run()
-        if result.threshold_met:
+    def _run_stage(
+        self, index: int, stage: TrainingStage, backbone: nn.Module, inputs: StageInputs
+    ) -> None:
+        if index == 0:
+            start = self._starting_backbone(stage)
+        else:
+            start = newest_backbone(self.model_dir, range(1, int(stage)))
+        state: dict[str, Any] | None = None  # set when resuming from the stage's checkpoint
+        if self._progress is not None and self._progress["stage"] == int(stage):
+            state, self._resume_state = self._resume_state, None
+            checkpoint = self.model_dir / self._progress["checkpoint"]
+        else:
             timestamp = new_timestamp()
-            spec = backbone.spec()
-            backbone_file = save_checkpoint(
-                {
-                    "kind": "backbone",
-                    "stage": int(stage),
-                    "model": _cpu_state(backbone),
-                    "backbone_spec": spec,
-                    "epoch": loop.epochs_done,
-                    "config": stage_config.to_dict(),
-                },
-                backbone_path(self.model_dir, int(stage), timestamp),
+            checkpoint = (
+                stage3_path(self.model_dir, timestamp)
+                if stage is TrainingStage.POLICY_VALUE
+                else progress_path(self.model_dir, int(stage), timestamp)
             )
-            head_file = save_checkpoint(
-                {
-                    "kind": "head",
-                    "stage": int(stage),
-                    "head_class": head_class.__name__,
-                    "model": _cpu_state(head),
-                    "backbone_spec": spec,
-                    **loop.training_state(),
-                },
-                head_path(self.model_dir, int(stage), timestamp),
-            )
-            result.checkpoints = {"backbone": str(backbone_file), "head": str(head_file)}
-        return result
-
-    def _run_policy_value(self, backbone: nn.Module, inputs: StageInputs) -> StageResult:
-        from maou_kit.model import PolicyHead, ValueHead
-
-        stage_config = self.config.stage_config(TrainingStage.POLICY_VALUE)
-        train_set, val_set = load_stage_datasets(
-            inputs,
-            train_legal_masks=stage_config.legal_masked_policy_loss,
-            streaming=self.config.streaming,
-            batch_size=stage_config.batch_size,
+            self._progress = {
+                "stage": int(stage),
+                "checkpoint": checkpoint.name,
+                "metrics_lines": self.files.metrics_line_count(),
+            }
+            self._write_result("running")
+        if start is not None and state is None:
+            load_backbone_weights(backbone, start)
+        self.backbone_sources[int(stage)] = str(start) if start is not None else None
+        seed_everything(stage_seed(self.config.seed, int(stage)))
+        context = StageContext(
+            self.config, self.loaders, self.device, self.model_dir, self._record_epoch, self._save
         )
-        train_set.mirror_augmentation = self.config.stage3_mirror_augmentation
-        model = PolicyValueModel(
-            backbone, PolicyHead(backbone.feature_dim), ValueHead(backbone.feature_dim)
-        )
-        checkpoint_file = stage3_path(self.model_dir, new_timestamp())
-        extra = {"backbone_spec": backbone.spec(), "learn_config": self.config.to_dict()}
-
-        def write_checkpoint(state: dict[str, Any]) -> None:
-            save_checkpoint({**_to_cpu(state), **extra}, checkpoint_file)
-
-        loop = TrainingLoop(
-            model,
-            stage_config,
-            self.loaders.train_loader(train_set, stage_config.batch_size),
-            self.loaders.eval_loader(val_set, stage_config.batch_size),
-            device=self.device,
-            on_epoch_end=self._record_epoch,
-            on_checkpoint=write_checkpoint,
-        )
-        result = loop.run()
-        result.checkpoints = {"stage3": str(checkpoint_file)}
-        return result
+        if stage is TrainingStage.POLICY_VALUE:
+            result = run_policy_value(context, backbone, inputs, checkpoint, state)
+        else:
+            result = run_gated_stage(context, stage, backbone, inputs, checkpoint, state)
+        self.results[stage] = result
+        self._progress = None
+        failed = result.threshold_met is False
+        self._write_result("gate_failed" if failed else "running")
+        if stage is not TrainingStage.POLICY_VALUE and is_main_process():
+            checkpoint.unlink(missing_ok=True)  # the stage's final files replace it
+        if failed:
+            raise StageGateError(result)
 
     # ------------------------------------------------------------------ records
+    def _save(self, payload: dict[str, Any], path: Path) -> None:
+        """Write a checkpoint from the main process, with the metrics.jsonl length it goes with."""
+        if is_main_process():
+            save_checkpoint({**payload, "metrics_lines": self.files.metrics_line_count()}, path)
+
     def _record_epoch(self, stage: TrainingStage, epoch: int, metrics: dict[str, float]) -> None:
         self.files.append_metrics({"stage": int(stage), "epoch": epoch, **metrics})
         if self.on_epoch_end is not None:
             self.on_epoch_end(stage, epoch, metrics)
 
-    def _write_result(self, status: str) -> None:
+    def _write_result(self, status: str, error: BaseException | None = None) -> None:
         # Results of stages an earlier run in this model dir trained (and this run did
         # not) are kept, so `--stage 1` then `--stage 2` leave one complete result.json.
         rerun = {str(int(stage)) for stage in self.config.stages}
@@ -248,27 +272,15 @@ class MultiStageTrainingOrchestrator:
                 **result.to_dict(),
                 "backbone_started_from": self.backbone_sources.get(int(stage)),
             }
-        stages = dict(sorted(stages.items()))
-        self.files.write_result({"status": status, "device": str(self.device), "stages": stages})
-
-
-def resume_payload(path: str | Path) -> dict[str, Any]:
-    """Read a stage-3 checkpoint for `TrainingLoop.load_state_dict` (ValueError if not one)."""
-    payload = load_checkpoint(path)
-    if payload.get("kind") != "stage3":
-        raise ValueError(f"{path}: not a stage-3 checkpoint (kind {payload.get('kind')!r})")
-    return payload
-
-
-def _cpu_state(module: nn.Module) -> dict[str, torch.Tensor]:
-    return {name: tensor.detach().cpu() for name, tensor in module.state_dict().items()}
-
-
-def _to_cpu(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu()
-    if isinstance(value, dict):
-        return {key: _to_cpu(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_to_cpu(item) for item in value)
-    return value
+        payload: dict[str, Any] = {
+            "status": status,
+            "run_id": self.run_id,
+            "device": str(self.device),
+            "stages": dict(sorted(stages.items())),
+        }
+        if self._progress is not None:
+            payload["progress"] = self._progress
+        if error is not None:
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            payload["error"] = f"{type(error).__name__}: {first_line}"
+        self.files.write_result(payload)

@@ -8,9 +8,12 @@ validation loss with `early_stopping_patience`. The model keeps the last epoch's
 weights; the result names the best epoch and its validation loss.
 
 Resuming: `state_dict()` carries weights, optimizer, schedule, scaler, epoch,
-early-stopping counters, RNG states and config; `load_state_dict()` restores them
-and `run()` continues with the next epoch. `on_checkpoint(state)` is called after
-every epoch so the caller decides where (and whether) to write it.
+early-stopping counters, the last epoch's losses and metrics, RNG and
+loader-generator states and config; `load_state_dict()` restores them and `run()`
+continues with the next epoch (or, when the saved state had already finished or
+stopped early, trains no further and reports the same result).
+`on_checkpoint(state)` is called after every epoch so the caller decides where
+(and whether) to write it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ import torch
 
 from maou_kit.train.engine import PolicyValueTask, run_epoch
 from maou_kit.train.models import PolicyValueModel
-from maou_kit.train.seeding import set_rng_state
+from maou_kit.train.seeding import (
+    loader_generator_state,
+    set_loader_generator_state,
+    set_rng_state,
+)
 from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
 from maou_kit.train.training_parts import (
     EpochCallback,
@@ -74,6 +81,7 @@ class TrainingLoop:
         self.epochs_without_improvement = 0
         self.last_val_metrics: dict[str, float] = {}
         self.last_train_loss = math.nan
+        self.seconds_before = 0.0  # training time of earlier processes (resumed runs)
 
     def train_epoch(self) -> dict[str, float]:
         return run_epoch(
@@ -87,9 +95,8 @@ class TrainingLoop:
         )
 
     def run(self) -> StageResult:
-        started = time.perf_counter()
-        patience = self.config.early_stopping_patience
-        while self.epochs_done < self.config.max_epochs:
+        started = time.perf_counter() - self.seconds_before
+        while self.epochs_done < self.config.max_epochs and not self._stopped_early():
             epoch_started = time.perf_counter()
             learning_rate = current_lr(self.parts.optimizer)
             train = self.train_epoch()
@@ -107,9 +114,8 @@ class TrainingLoop:
                 record = self._epoch_record(train, validation, learning_rate, epoch_started)
                 self.on_epoch_end(self.config.stage, self.epochs_done, record)
             if self.on_checkpoint is not None:
+                self.seconds_before = time.perf_counter() - started
                 self.on_checkpoint(self.state_dict())
-            if patience is not None and self.epochs_without_improvement >= patience:
-                break
         return StageResult(
             stage=TrainingStage.POLICY_VALUE,
             metric_name="val_loss",
@@ -123,6 +129,10 @@ class TrainingLoop:
             seconds=time.perf_counter() - started,
             metrics=dict(self.last_val_metrics),
         )
+
+    def _stopped_early(self) -> bool:
+        patience = self.config.early_stopping_patience
+        return patience is not None and self.epochs_without_improvement >= patience
 
     def _epoch_record(
         self,
@@ -156,8 +166,12 @@ class TrainingLoop:
             "best_val_loss": self.best_val_loss,
             "best_epoch": self.best_epoch,
             "epochs_without_improvement": self.epochs_without_improvement,
+            "last_train_loss": self.last_train_loss,
+            "last_val_metrics": dict(self.last_val_metrics),
+            "seconds": self.seconds_before,
             "config": self.config.to_dict(),
-            "loader_generator": _loader_generator_state(self.train_loader),
+            "loader_generator": loader_generator_state(self.train_loader),
+            "eval_loader_generator": loader_generator_state(self.val_loader),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -169,13 +183,9 @@ class TrainingLoop:
         self.best_val_loss = float(state["best_val_loss"])
         self.best_epoch = int(state["best_epoch"])
         self.epochs_without_improvement = int(state["epochs_without_improvement"])
+        self.last_train_loss = float(state.get("last_train_loss", math.nan))
+        self.last_val_metrics = dict(state.get("last_val_metrics", {}))
+        self.seconds_before = float(state.get("seconds", 0.0))
         set_rng_state(state["rng"])
-        generator = getattr(self.train_loader, "generator", None)
-        if generator is not None and state.get("loader_generator") is not None:
-            generator.set_state(state["loader_generator"])
-
-
-def _loader_generator_state(loader: Any) -> torch.Tensor | None:
-    """The shuffle generator's state, so a resumed run continues the same epoch orders."""
-    generator = getattr(loader, "generator", None)
-    return generator.get_state() if generator is not None else None
+        set_loader_generator_state(self.train_loader, state.get("loader_generator"))
+        set_loader_generator_state(self.val_loader, state.get("eval_loader_generator"))

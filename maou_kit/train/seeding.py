@@ -1,5 +1,8 @@
 """One place that seeds, captures and restores every random number generator a run uses.
 
+The global generators (python, numpy, torch, CUDA) and a DataLoader's own generator,
+which draws its shuffle order, its worker seeds and a streaming dataset's epoch key.
+
 RNG states are stored as plain lists and tensors (no numpy objects), so a
 checkpoint that carries them still loads with `torch.load(weights_only=True)`.
 """
@@ -43,3 +46,28 @@ def set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def stage_seed(seed: int, stage: int) -> int:
+    """The seed a stage starts from, derived from the run seed and the stage number.
+
+    Each stage reseeds before it builds its head, so a stage's run depends only on the
+    run seed and the weights it starts from, not on how many random numbers earlier
+    stages drew: a resumed run that starts Stage 3 afresh draws what an uninterrupted
+    run drew there.
+    """
+    entropy = [seed % 2**64, stage]
+    return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1)
+
+
+def loader_generator_state(loader: Any) -> torch.Tensor | None:
+    """The state of a DataLoader's generator (shuffle order, worker seeds, streaming epoch key)."""
+    generator = getattr(loader, "generator", None)
+    return generator.get_state() if generator is not None else None
+
+
+def set_loader_generator_state(loader: Any, state: torch.Tensor | None) -> None:
+    """Restore a state from `loader_generator_state`, so the next epochs see the same orders."""
+    generator = getattr(loader, "generator", None)
+    if generator is not None and state is not None:
+        generator.set_state(state)

@@ -7,12 +7,20 @@ that evaluation; the loop stops at the first epoch where it reaches
 `config.threshold` (`threshold_met=True`, `epochs_trained = epoch + 1`), else runs
 `max_epochs` and reports the best epoch. All three metrics and their all-zero
 baselines are passed to `on_epoch_end`; the loop writes no files.
+
+Resuming: after every epoch that another epoch follows, `on_checkpoint(state)` gets
+`state_dict()` (weights, optimizer, schedule, scaler, RNG and loader-generator
+states, epoch, the best epoch so far); `load_state_dict()` restores it and `run()`
+continues with the next epoch, so an interrupted and resumed stage ends as an
+uninterrupted one would. No state is handed out after the epoch that meets the gate
+or after the last epoch: the stage is over then, and its caller saves the result.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -21,6 +29,11 @@ from torch import nn
 from maou_kit.train.engine import MultiLabelTask, run_epoch
 from maou_kit.train.losses import multilabel_loss
 from maou_kit.train.metrics import MultiLabelMetrics
+from maou_kit.train.seeding import (
+    loader_generator_state,
+    set_loader_generator_state,
+    set_rng_state,
+)
 from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
 from maou_kit.train.training_parts import (
     EpochCallback,
@@ -41,6 +54,7 @@ class SingleStageTrainingLoop:
         eval_loader: Any,
         device: str | torch.device | None = None,
         on_epoch_end: EpochCallback | None = None,
+        on_checkpoint: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         if config.stage is TrainingStage.POLICY_VALUE:
             raise ValueError(
@@ -52,9 +66,17 @@ class SingleStageTrainingLoop:
         self.train_loader = train_loader
         self.eval_loader = eval_loader
         self.on_epoch_end = on_epoch_end
+        self.on_checkpoint = on_checkpoint
         self.task = MultiLabelTask(multilabel_loss(config))
         self.parts = build_training_parts(self.model, config, len(train_loader), self.device)
         self.epochs_done = 0
+        # The best epoch so far and the last training loss: part of the saved state, so a
+        # resumed stage that misses its gate reports what an uninterrupted one would.
+        self.best_value = math.nan
+        self.best_epoch = 0
+        self.best_metrics: dict[str, float] = {}
+        self.last_train_loss = math.nan
+        self.seconds_before = 0.0  # training time of earlier processes (resumed stages)
 
     def train_epoch(self) -> dict[str, float]:
         """One pass over the training loader, updating the model."""
@@ -71,25 +93,27 @@ class SingleStageTrainingLoop:
 
     def run(self) -> StageResult:
         config = self.config
-        started = time.perf_counter()
-        best_value, best_epoch, best_metrics = math.nan, 0, {}
-        last_train_loss = math.nan
-        for epoch in range(config.max_epochs):
+        started = time.perf_counter() - self.seconds_before
+        while self.epochs_done < config.max_epochs:
             epoch_started = time.perf_counter()
             learning_rate = current_lr(self.parts.optimizer)
             train = self.train_epoch()
             evaluation = self.evaluate()
-            self.epochs_done = epoch + 1
-            last_train_loss = train["loss"]
+            self.epochs_done += 1
+            self.last_train_loss = train["loss"]
             record = self._epoch_record(train, evaluation, learning_rate, epoch_started)
             if self.on_epoch_end is not None:
-                self.on_epoch_end(config.stage, epoch + 1, record)
+                self.on_epoch_end(config.stage, self.epochs_done, record)
             value = evaluation[config.metric]
-            if best_epoch == 0 or math.isnan(best_value) or value > best_value:
-                best_value, best_epoch, best_metrics = value, epoch + 1, evaluation
+            if self.best_epoch == 0 or math.isnan(self.best_value) or value > self.best_value:
+                self.best_value, self.best_epoch = value, self.epochs_done
+                self.best_metrics = dict(evaluation)
             if value >= config.threshold:
-                return self._result(value, epoch + 1, last_train_loss, True, evaluation, started)
-        return self._result(best_value, best_epoch, last_train_loss, False, best_metrics, started)
+                return self._result(value, self.epochs_done, True, evaluation, started)
+            if self.on_checkpoint is not None and self.epochs_done < config.max_epochs:
+                self.seconds_before = time.perf_counter() - started
+                self.on_checkpoint(self.state_dict())
+        return self._result(self.best_value, self.best_epoch, False, self.best_metrics, started)
 
     def _epoch_record(
         self,
@@ -117,7 +141,6 @@ class SingleStageTrainingLoop:
         self,
         value: float,
         epoch: int,
-        final_loss: float,
         met: bool,
         metrics: dict[str, float],
         started: float,
@@ -128,7 +151,7 @@ class SingleStageTrainingLoop:
             achieved=value,
             threshold=self.config.threshold,
             baseline=metrics.get(f"baseline_{self.config.metric}", math.nan),
-            final_loss=final_loss,
+            final_loss=self.last_train_loss,
             epochs_trained=self.epochs_done,
             best_epoch=epoch,
             threshold_met=met,
@@ -137,9 +160,40 @@ class SingleStageTrainingLoop:
         )
 
     def training_state(self) -> dict[str, Any]:
-        """Optimizer/schedule/RNG state and the epoch count: what resuming this stage needs."""
+        """Optimizer/schedule/RNG/loader states and the epoch count: what resuming this stage needs."""
         return {
             **self.parts.state_dict(),
             "epoch": self.epochs_done,
             "config": self.config.to_dict(),
+            "loader_generator": loader_generator_state(self.train_loader),
+            "eval_loader_generator": loader_generator_state(self.eval_loader),
         }
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything `load_state_dict` needs to continue this stage at the next epoch."""
+        return {
+            "kind": "progress",
+            "stage": int(self.config.stage),
+            "backbone": self.model.backbone.state_dict(),
+            "head": self.model.head.state_dict(),
+            **self.training_state(),
+            "best_value": self.best_value,
+            "best_epoch": self.best_epoch,
+            "best_metrics": dict(self.best_metrics),
+            "last_train_loss": self.last_train_loss,
+            "seconds": self.seconds_before,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.backbone.load_state_dict(state["backbone"])
+        self.model.head.load_state_dict(state["head"])
+        self.parts.load_state_dict(state)
+        self.epochs_done = int(state["epoch"])
+        self.best_value = float(state["best_value"])
+        self.best_epoch = int(state["best_epoch"])
+        self.best_metrics = dict(state["best_metrics"])
+        self.last_train_loss = float(state["last_train_loss"])
+        self.seconds_before = float(state.get("seconds", 0.0))
+        set_rng_state(state["rng"])
+        set_loader_generator_state(self.train_loader, state.get("loader_generator"))
+        set_loader_generator_state(self.eval_loader, state.get("eval_loader_generator"))
