@@ -38,9 +38,9 @@ from maou_kit.model import (
 )
 from maou_kit.shogi import stage1_arrays
 from maou_kit.train.config import LearnConfig
-from maou_kit.train.engine import to_device
 from maou_kit.train.models import MultiLabelModel, PolicyValueModel
 from maou_kit.train.policy_value import TrainingLoop
+from maou_kit.train.prefetch import to_device
 from maou_kit.train.single_stage import SingleStageTrainingLoop
 from maou_kit.train.stages import StageConfig, TrainingStage
 from maou_kit.train.stepper import autocast_dtype

@@ -198,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
     import shlex
 
     from maou_kit.train import MultiStageTrainingOrchestrator, NonFiniteLossError, StageGateError
+    from maou_kit.train.distributed import is_main_process, leave_process_group
     from maou_kit.train.interrupts import exit_code, sigterm_as_interrupt
     from maou_kit.train.resume import load_run_config
 
@@ -207,10 +208,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = config_from_args(args)
     orchestrator = MultiStageTrainingOrchestrator(config, on_epoch_end=_print_epoch)
+    main = is_main_process()  # read now: it says True once the process group is left
     try:
         with sigterm_as_interrupt():
             results = orchestrator.run()
     except (StageGateError, NonFiniteLossError) as error:
+        if not main:  # every rank reached the same decision; one reports it
+            return 1
         print(f"maou-kit learn-model: {error}", file=sys.stderr)
         print(f"run directory: {config.model_dir}", file=sys.stderr)
         return 1
@@ -221,6 +225,10 @@ def run(args: argparse.Namespace) -> int:
             resume = shlex.quote(str(config.model_dir))
             print(f"resume with: maou-kit learn-model --resume {resume}", file=sys.stderr)
         return exit_code(interruption)
+    finally:
+        leave_process_group()
+    if not main:
+        return 0
     for stage, result in results.items():
         met = "" if result.threshold_met is None else f" threshold_met={result.threshold_met}"
         print(

@@ -12,6 +12,9 @@ Streaming datasets (`maou_kit.data.streaming`) yield whole batches themselves: t
 factory gives them the batch size and the train/eval behaviour (shuffle, drop the
 small tail batch of each file), builds a `StreamingDataLoader` with
 `batch_size=None`, and starts no more workers than the rank has shard files.
+
+Under torchrun, map-style datasets are dealt between ranks by `RankBatchSampler`
+(`--*-batch-size` is per rank; the global batch is world size x that).
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from maou_kit.data.rank_batches import RankBatchSampler
 from maou_kit.data.streaming import (
     StreamingDataLoader,
     StreamingTableDataset,
+    distributed_rank,
     effective_workers,
 )
 
@@ -109,6 +114,26 @@ class DataLoaderFactory:
             return self._build_streaming(dataset, batch_size, shuffle, drop_last)
         generator = torch.Generator()
         generator.manual_seed(self.seed)
+        rank, world_size = distributed_rank(None, None)
+        if world_size > 1:  # under torchrun: each rank takes its share of every global batch
+            sampler = RankBatchSampler(
+                len(dataset),  # type: ignore[arg-type]
+                batch_size,
+                rank=rank,
+                world_size=world_size,
+                shuffle=shuffle,
+                drop_last=drop_last,
+                generator=generator,
+            )
+            return DataLoader(
+                dataset,
+                batch_sampler=sampler,
+                num_workers=self.num_workers,
+                pin_memory=self.pin_memory,
+                collate_fn=passthrough_collate,
+                generator=generator,
+                **self._worker_options(self.num_workers),
+            )
         return DataLoader(
             dataset,
             batch_size=batch_size,

@@ -78,7 +78,8 @@ def assign_files_to_ranks(row_counts: Sequence[int], world_size: int) -> list[li
     return [sorted(files) for files in ranks]
 
 
-def _distributed_rank(rank: int | None, world_size: int | None) -> tuple[int, int]:
+def distributed_rank(rank: int | None, world_size: int | None) -> tuple[int, int]:
+    """(rank, world size): the given values, else the process group's, else (0, 1)."""
     initialised = torch.distributed.is_available() and torch.distributed.is_initialized()
     if world_size is None:
         world_size = torch.distributed.get_world_size() if initialised else 1
@@ -111,7 +112,7 @@ class StreamingTableDataset(IterableDataset, ABC):
         if len(counts) != len(self.files):
             raise ValueError(f"{len(counts)} row counts given for {len(self.files)} files")
         self.row_counts = tuple(int(count) for count in counts)
-        self.rank, self.world_size = _distributed_rank(rank, world_size)
+        self.rank, self.world_size = distributed_rank(rank, world_size)
         if self.world_size > len(self.files):
             raise ValueError(
                 f"{len(self.files)} table files cannot be split between {self.world_size} "

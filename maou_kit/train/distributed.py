@@ -64,6 +64,12 @@ def init_distributed(device: torch.device) -> torch.device:
     return device
 
 
+def leave_process_group() -> None:
+    """Leave the process group at the end of a run (no-op when not distributed)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def all_reduce_sum(values: dict[str, Tensor]) -> dict[str, Tensor]:
     """Element-wise sums of same-named tensors over all ranks (unchanged when alone).
 

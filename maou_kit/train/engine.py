@@ -6,7 +6,9 @@ metrics accumulator (`new_metrics(device)` with `update(outputs, targets)`,
 batches to the device through a `DataPrefetcher` (on CUDA a bounded queue of
 batches is copied ahead on a side stream while the current one computes),
 autocast, backward through an `OptimizerStepper` when training, the running loss
-and metrics on the device, and one host sync at the end. It returns a flat dict: `loss`, the task's metrics, `rows`, `batches`,
+and metrics on the device, and one host sync at the end. Under torchrun the running
+sums are added up over all ranks first, so every rank returns the whole split's
+figures. It returns a flat dict: `loss`, the task's metrics, `rows`, `batches`,
 `nonfinite_rows` (rows of batches whose loss was not finite), `seconds`.
 """
 
@@ -21,10 +23,10 @@ import torch
 from torch import Tensor, nn
 
 from maou_kit.data.loader import batch_size_of
+from maou_kit.train.distributed import all_reduce_sum, uneven_batches
 from maou_kit.train.losses import policy_cross_entropy, value_bce
 from maou_kit.train.metrics import MultiLabelMetrics, PolicyValueMetrics, read_totals
 from maou_kit.train.prefetch import DataPrefetcher
-from maou_kit.train.prefetch import to_device as to_device  # re-exported: benchmarks use it
 from maou_kit.train.stepper import OptimizerStepper
 
 
@@ -100,7 +102,10 @@ def run_epoch(
         if amp_dtype is not None
         else contextlib.nullcontext()
     )
-    with torch.set_grad_enabled(training):
+    # Under torchrun ranks may hold different batch counts: DDP's join lets a rank that
+    # ran out shadow the others' gradient all-reduces instead of waiting forever.
+    joined = uneven_batches(model) if training else contextlib.nullcontext()
+    with torch.set_grad_enabled(training), joined:
         for inputs, targets in DataPrefetcher(loader, device):
             size = batch_size_of(inputs)  # from the tensor's shape: no device sync
             with autocast:
@@ -114,9 +119,16 @@ def run_epoch(
             metrics.update(_detached(outputs), targets)
             rows += size
             batches += 1
-    if stepper is not None:
-        stepper.flush()
-    host = read_totals({**metrics.totals, "_loss_sum": loss_sum, "_finite_rows": finite_rows})
+        if stepper is not None:
+            stepper.flush()
+    counts = torch.tensor([rows, batches], dtype=torch.float64, device=device)
+    # Every metric is a sum until `finalize`, so summing over ranks gives each rank the
+    # figures of the whole split, and every rank takes the same gate decision.
+    totals = all_reduce_sum(
+        {**metrics.totals, "_loss_sum": loss_sum, "_finite_rows": finite_rows, "_counts": counts}
+    )
+    rows, batches = (int(value) for value in totals.pop("_counts").tolist())
+    host = read_totals(totals)
     # The loss is averaged over the rows of finite-loss batches; the rest are counted.
     result = {
         "loss": host["_loss_sum"] / host["_finite_rows"] if host["_finite_rows"] else float("nan")

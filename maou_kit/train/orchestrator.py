@@ -47,7 +47,12 @@ from maou_kit.train.checkpoints import (
     stage3_path,
 )
 from maou_kit.train.config import LearnConfig
-from maou_kit.train.distributed import is_main_process
+from maou_kit.train.distributed import (
+    barrier,
+    broadcast_object,
+    init_distributed,
+    is_main_process,
+)
 from maou_kit.train.resume import (
     ResumePoint,
     check_inputs_unchanged,
@@ -99,7 +104,8 @@ class MultiStageTrainingOrchestrator:
         self.on_epoch_end = on_epoch_end
         self.model_dir = Path(config.model_dir)
         self.files = RunFiles(self.model_dir)
-        self.device = resolve_device(config.device)
+        # Under torchrun this joins the process group and picks this rank's GPU.
+        self.device = init_distributed(resolve_device(config.device))
         self.loaders = DataLoaderFactory(
             seed=config.seed,
             num_workers=config.dataloader_workers,
@@ -185,7 +191,7 @@ class MultiStageTrainingOrchestrator:
         return dict(self.results)
 
     def _start_run_files(self, inputs: dict[TrainingStage, StageInputs]) -> None:
-        self.run_id = uuid.uuid4().hex
+        self.run_id = broadcast_object(uuid.uuid4().hex)  # one id for all ranks
         self._earlier_results = self.files.read_result_stages()
         self.files.write_config(
             {
@@ -219,7 +225,7 @@ class MultiStageTrainingOrchestrator:
             state, self._resume_state = self._resume_state, None
             checkpoint = self.model_dir / self._progress["checkpoint"]
         else:
-            timestamp = new_timestamp()
+            timestamp = broadcast_object(new_timestamp())
             checkpoint = (
                 stage3_path(self.model_dir, timestamp)
                 if stage is TrainingStage.POLICY_VALUE
@@ -248,6 +254,8 @@ class MultiStageTrainingOrchestrator:
         self._write_result("gate_failed" if failed else "running")
         if stage is not TrainingStage.POLICY_VALUE and is_main_process():
             checkpoint.unlink(missing_ok=True)  # the stage's final files replace it
+        # Rank 0 has written the stage's files before any rank looks for the newest backbone.
+        barrier()
         if failed:
             raise StageGateError(result)
 
@@ -259,7 +267,7 @@ class MultiStageTrainingOrchestrator:
 
     def _record_epoch(self, stage: TrainingStage, epoch: int, metrics: dict[str, float]) -> None:
         self.files.append_metrics({"stage": int(stage), "epoch": epoch, **metrics})
-        if self.on_epoch_end is not None:
+        if self.on_epoch_end is not None and is_main_process():  # ranks agree: one report
             self.on_epoch_end(stage, epoch, metrics)
 
     def _write_result(self, status: str, error: BaseException | None = None) -> None:

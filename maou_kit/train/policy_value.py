@@ -25,6 +25,8 @@ from typing import Any
 
 import torch
 
+from maou_kit.train.compile import maybe_compile
+from maou_kit.train.distributed import wrap_for_training
 from maou_kit.train.engine import PolicyValueTask, run_epoch
 from maou_kit.train.models import PolicyValueModel
 from maou_kit.train.seeding import (
@@ -66,6 +68,9 @@ class TrainingLoop:
             )
         self.device = resolve_device(device)
         self.model = model.to(self.device)
+        # Training runs through the compiled (optional) and, under torchrun, DDP-wrapped
+        # model; evaluation and checkpoints use the plain module, whose weights are shared.
+        self.train_model = wrap_for_training(maybe_compile(self.model, config.compile), self.device)
         self.config = config
         self.train_loader = train_loader
         self.val_loader = val_loader
@@ -85,7 +90,7 @@ class TrainingLoop:
 
     def train_epoch(self) -> dict[str, float]:
         return run_epoch(
-            self.model, self.train_loader, self.task, self.device,
+            self.train_model, self.train_loader, self.task, self.device,
             stepper=self.parts.stepper, amp_dtype=self.parts.amp_dtype,
         )  # fmt: skip
 

@@ -26,6 +26,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from maou_kit.train.compile import maybe_compile
+from maou_kit.train.distributed import wrap_for_training
 from maou_kit.train.engine import MultiLabelTask, run_epoch
 from maou_kit.train.losses import multilabel_loss
 from maou_kit.train.metrics import MultiLabelMetrics
@@ -62,6 +64,9 @@ class SingleStageTrainingLoop:
             )
         self.device = resolve_device(device)
         self.model = model.to(self.device)
+        # Training runs through the compiled (optional) and, under torchrun, DDP-wrapped
+        # model; evaluation and checkpoints use the plain module, whose weights are shared.
+        self.train_model = wrap_for_training(maybe_compile(self.model, config.compile), self.device)
         self.config = config
         self.train_loader = train_loader
         self.eval_loader = eval_loader
@@ -81,7 +86,7 @@ class SingleStageTrainingLoop:
     def train_epoch(self) -> dict[str, float]:
         """One pass over the training loader, updating the model."""
         return run_epoch(
-            self.model, self.train_loader, self.task, self.device,
+            self.train_model, self.train_loader, self.task, self.device,
             stepper=self.parts.stepper, amp_dtype=self.parts.amp_dtype,
         )  # fmt: skip
 
