@@ -6,6 +6,7 @@ through positions and shows truth vs prediction loaded from a run's checkpoints;
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from maou_kit.viz.controls import StageControls
 from maou_kit.viz.explorer import PredictionExplorer, explorer_from_run, prediction_explorer
-from maou_kit.viz.live import progress_disabled_by_environment, run_training
+from maou_kit.viz.live import progress_disabled_by_environment, run_training, settle_bar
 from maou_kit.viz.notebook_config import stage_setup
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data_samples"
@@ -81,6 +82,45 @@ def test_progress_bar_ends_at_the_epochs_trained(stage1_run):
     result = json.loads((controls.outcomes[-1].run_dir / "result.json").read_text())
     assert result["stages"]["1"]["epochs_trained"] == 2 == controls.progress.value
     assert controls.progress.max == 2
+
+
+def test_missed_gate_colours_the_progress_bar_red(stage1_run):
+    controls = StageControls(stage1_run)
+    controls.threshold.value = 1.0
+    controls.epochs.value = 1
+    controls.run_button.click()
+    assert controls.progress.bar_style == "danger"
+
+
+def test_gate_met_early_fills_the_progress_bar_green(stage1_run):
+    controls = StageControls(stage1_run)
+    controls.threshold.value = 0.5  # met after the first epoch of a budget of 3
+    controls.epochs.value = 3
+    controls.run_button.click()
+    assert (controls.progress.value, controls.progress.max) == (1, 1)
+    assert controls.progress.bar_style == "success"
+
+
+def test_curves_image_is_hidden_until_a_run_draws_it(stage1_run):
+    assert StageControls(stage1_run).curves.layout.display == "none"
+
+
+def test_settled_bar_of_a_run_that_ended_early_reads_full():
+    from tqdm import tqdm
+
+    bar = tqdm(total=10, disable=False, file=io.StringIO())
+    bar.update(4)
+    settle_bar(bar, gate_missed=False)
+    assert (bar.n, bar.total) == (4, 4)
+
+
+def test_settled_bar_of_a_missed_gate_keeps_its_budget():
+    from tqdm import tqdm
+
+    bar = tqdm(total=10, disable=False, file=io.StringIO())
+    bar.update(4)
+    settle_bar(bar, gate_missed=True)
+    assert bar.total == 10
 
 
 def test_run_shows_curves_and_status_and_reenables_the_button(stage1_run):

@@ -36,6 +36,7 @@ class StageControls:
         self.learning_rate = widgets.FloatLogSlider(
             value=stage_config.learning_rate, base=10, min=-5, max=-1, step=0.05,
             description="learning rate", readout_format=".1e",
+            style={"description_width": "initial"},
         )  # fmt: skip
         sizes = sorted({*BATCH_SIZES, stage_config.batch_size})
         self.batch_size = widgets.Dropdown(
@@ -53,7 +54,8 @@ class StageControls:
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.progress = widgets.IntProgress(value=0, min=0, max=stage_config.max_epochs)
         self.status = widgets.HTML("ready")
-        self.curves = widgets.Image(format="png")
+        # Hidden until the first curves arrive: an empty Image shows a broken-image icon.
+        self.curves = widgets.Image(format="png", layout=widgets.Layout(display="none"))
         self.outcomes: list[RunOutcome] = []
         self.widget = widgets.VBox(
             [
@@ -89,6 +91,7 @@ class StageControls:
             setup = self.setup.with_parameters(self.next_run_dir(), **self.changes())
             self.progress.max = int(self.epochs.value)
             self.progress.value = 0
+            self.progress.bar_style = ""
             self.status.value = f"training in {html.escape(str(setup.run_dir))} ..."
             outcome = run_training(
                 setup, figure_sink=self._show_curves, on_epoch_end=self._advance, progress=False
@@ -97,6 +100,9 @@ class StageControls:
             self.status.value = f"<b>error:</b> {html.escape(f'{type(error).__name__}: {error}')}"
         else:
             self.outcomes.append(outcome)
+            # A gate met early ends short of the epoch budget: show it full and green.
+            self.progress.max = max(self.progress.value, 1)
+            self.progress.bar_style = "danger" if outcome.status == "gate_failed" else "success"
             lines = html.escape(outcome.message).replace("\n", "<br>")
             self.status.value = (
                 f"<b>{outcome.status}</b> ({html.escape(outcome.run_dir.name)}): {lines}"
@@ -109,6 +115,7 @@ class StageControls:
 
     def _show_curves(self, png: bytes) -> None:
         self.curves.value = png
+        self.curves.layout.display = None
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

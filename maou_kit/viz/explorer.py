@@ -56,7 +56,11 @@ class PredictionExplorer:
             [
                 widgets.HBox([self.previous_button, self.position, self.next_button]),
                 self.summary,
-                widgets.HBox([self.image, self.board_svg]),
+                # Wraps the board below the heatmaps on narrow notebook columns instead of
+                # pushing it off the right edge.
+                widgets.HBox(
+                    [self.image, self.board_svg], layout=widgets.Layout(flex_flow="row wrap")
+                ),
             ]
         )
         self.previous_button.on_click(lambda _: self.step(-1))

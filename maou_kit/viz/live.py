@@ -118,6 +118,7 @@ def run_training(
     except StageGateError as error:
         gate_error = error
     finally:
+        settle_bar(bar, gate_missed=gate_error is not None)
         bar.close()
     figure = plot_run_curves(read_metrics(setup.run_dir), setup.gates)
     figure_path = setup.run_dir / CURVES_FILE
@@ -134,6 +135,26 @@ def run_training(
     if gate_error is not None and raise_on_gate:
         raise gate_error
     return RunOutcome(setup.run_dir, result["status"], message, figure_path)
+
+
+def settle_bar(bar: Any, gate_missed: bool) -> None:
+    """Make the bar's end say how the run ended.
+
+    The bar's total is the epoch budget, but a gate met early ends a run short of it,
+    and tqdm's notebook bar turns red when closed short of its total: a success would
+    look like a failure. So a run that was not stopped by a missed gate ends at 100%
+    of the epochs it ran, and a missed gate is shown red even when it used the budget.
+    """
+    widget = getattr(bar, "container", None)  # tqdm.notebook's widget; absent in a terminal
+    if gate_missed:
+        if widget is not None:
+            widget.children[1].bar_style = "danger"
+        return
+    if bar.total and bar.n < bar.total:
+        bar.total = bar.n
+        if widget is not None:
+            widget.children[1].max = bar.n
+        bar.refresh()
 
 
 def progress_disabled_by_environment() -> bool:
