@@ -9,7 +9,12 @@ import math
 import pytest
 import torch
 
-from maou_kit.train.metrics import MultiLabelMetrics, PolicyValueMetrics, read_totals
+from maou_kit.train.metrics import (
+    MultiLabelMetrics,
+    PolicyValueMetrics,
+    brier_of_constant,
+    read_totals,
+)
 
 CPU = torch.device("cpu")
 
@@ -114,3 +119,17 @@ def test_empty_target_rows_are_counted_and_left_out_of_policy_metrics():
 def test_legal_metrics_are_absent_without_masks():
     result = _policy_value([RANKED], [0.0], [[0, 0, 0, 0, 0, 1.0]], [1.0])
     assert "legal_top1_accuracy" not in result
+
+
+def test_random_legal_move_baseline_is_the_mean_of_one_over_legal_counts():
+    legal = [[1, 1, 0, 0, 0, 1], [0, 1, 0, 0, 0, 1]]  # 3 and 2 legal moves
+    targets = [[0, 0, 0, 0, 0, 1.0]] * 2
+    result = _policy_value([RANKED] * 2, [0.0] * 2, targets, [1.0, 0.0], legal)
+    assert result["random_legal_top1_accuracy"] == pytest.approx((1 / 3 + 1 / 2) / 2)
+
+
+def test_brier_of_a_constant_prediction_matches_its_direct_computation():
+    values = [1.0, 0.0, 0.5, 1.0]
+    result = _policy_value([RANKED] * 4, [0.0] * 4, [[0, 0, 0, 0, 0, 1.0]] * 4, values)
+    expected = sum((0.3 - v) ** 2 for v in values) / 4
+    assert brier_of_constant(0.3, result) == pytest.approx(expected)

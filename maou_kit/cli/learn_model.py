@@ -161,10 +161,14 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
 def _print_epoch(stage: Any, epoch: int, metrics: dict[str, float]) -> None:
     if int(stage) == 3:
+        nan = float("nan")
         text = (
             f"train_loss {metrics['train_loss']:.4f} val_loss {metrics['val_loss']:.4f} "
-            f"top1 {metrics.get('val_top1_accuracy', float('nan')):.3f} "
-            f"value_brier {metrics.get('val_value_brier', float('nan')):.4f}"
+            f"top1 {metrics.get('val_top1_accuracy', nan):.3f} "
+            f"legal_top1 {metrics.get('val_legal_top1_accuracy', nan):.3f} "
+            f"(random legal {metrics.get('val_random_legal_top1_accuracy', nan):.3f}) "
+            f"value_brier {metrics.get('val_value_brier', nan):.4f} "
+            f"(train mean {metrics.get('val_value_brier_of_train_mean', nan):.4f})"
         )
     else:
         text = (

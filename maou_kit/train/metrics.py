@@ -97,7 +97,8 @@ class PolicyValueMetrics:
     def __init__(self, device: torch.device) -> None:
         names = (
             "rows", "scored_rows", "policy_ce", "top1", "top5",
-            "legal_rows", "legal_ce", "legal_top1", "legal_top5", "brier", "value_bce",
+            "legal_rows", "legal_ce", "legal_top1", "legal_top5", "random_legal_top1",
+            "brier", "value_bce", "value_sum", "value_square_sum",
         )  # fmt: skip
         self.totals = {name: torch.zeros((), dtype=torch.float64, device=device) for name in names}
 
@@ -123,12 +124,17 @@ class PolicyValueMetrics:
             totals["legal_ce"] += _cross_entropy(legal_logits, policy_targets)[scored].sum()
             totals["legal_top1"] += _top_k_hits(legal_logits, best, 1)[scored].sum()
             totals["legal_top5"] += _top_k_hits(legal_logits, best, 5)[scored].sum()
+            # A uniformly random legal move hits the most-played one with chance 1/n_legal.
+            legal_counts = (legal_masks > 0).sum(dim=1).clamp(min=1)
+            totals["random_legal_top1"] += (1.0 / legal_counts.double())[scored].sum()
         value_logits = value_logits.float().reshape(-1)
         value_targets = value_targets.float().reshape(-1)
         totals["brier"] += (torch.sigmoid(value_logits) - value_targets).square().sum()
         totals["value_bce"] += F.binary_cross_entropy_with_logits(
             value_logits, value_targets, reduction="sum"
         )
+        totals["value_sum"] += value_targets.double().sum()
+        totals["value_square_sum"] += value_targets.double().square().sum()
 
     @staticmethod
     def finalize(host: dict[str, float]) -> dict[str, float]:
@@ -141,13 +147,29 @@ class PolicyValueMetrics:
             "value_bce": _ratio(host["value_bce"], rows),
             "empty_target_rows": rows - scored,
             "empty_target_rate": _ratio(rows - scored, rows),
+            "value_target_mean": _ratio(host["value_sum"], rows),
+            "value_target_mean_square": _ratio(host["value_square_sum"], rows),
         }
         if host["legal_rows"]:
             legal_rows = host["legal_rows"]
             metrics["legal_policy_cross_entropy"] = host["legal_ce"] / legal_rows
             metrics["legal_top1_accuracy"] = host["legal_top1"] / legal_rows
             metrics["legal_top5_accuracy"] = host["legal_top5"] / legal_rows
+            metrics["random_legal_top1_accuracy"] = host["random_legal_top1"] / legal_rows
         return metrics
+
+
+def brier_of_constant(prediction: float, metrics: dict[str, float]) -> float:
+    """Brier score of always predicting `prediction` on the rows `metrics` were taken over.
+
+    With the training rows' mean value target as `prediction` this is the baseline a
+    value head has to beat: mean((c - v)^2) = E[v^2] - 2 c E[v] + c^2.
+    """
+    return (
+        metrics["value_target_mean_square"]
+        - 2 * prediction * metrics["value_target_mean"]
+        + prediction * prediction
+    )
 
 
 def masked_to_legal(logits: Tensor, legal_masks: Tensor, policy_targets: Tensor) -> Tensor:

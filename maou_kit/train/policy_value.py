@@ -28,6 +28,7 @@ import torch
 from maou_kit.train.compile import maybe_compile
 from maou_kit.train.distributed import wrap_for_training
 from maou_kit.train.engine import PolicyValueTask, run_epoch
+from maou_kit.train.metrics import brier_of_constant
 from maou_kit.train.models import PolicyValueModel
 from maou_kit.train.seeding import (
     loader_generator_state,
@@ -45,7 +46,8 @@ from maou_kit.train.training_parts import (
 _RECORDED_METRICS = (
     "policy_cross_entropy", "top1_accuracy", "top5_accuracy",
     "legal_policy_cross_entropy", "legal_top1_accuracy", "legal_top5_accuracy",
-    "value_brier", "value_bce", "empty_target_rows", "empty_target_rate",
+    "random_legal_top1_accuracy", "value_brier", "value_brier_of_train_mean", "value_bce",
+    "empty_target_rows", "empty_target_rate",
 )  # fmt: skip
 
 
@@ -106,6 +108,10 @@ class TrainingLoop:
             learning_rate = current_lr(self.parts.optimizer)
             train = self.train_epoch()
             validation = self.validate()
+            # The value baseline: always predicting this epoch's training-target mean.
+            validation["value_brier_of_train_mean"] = brier_of_constant(
+                train["value_target_mean"], validation
+            )
             self.epochs_done += 1
             self.last_train_loss = train["loss"]
             self.last_val_metrics = validation
