@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cshogi
 import numpy as np
 
+from maou_kit.shogi.hcp import decode_hcp, hcp_problems, hcp_rows
 from maou_kit.shogi.sfen import parse_sfen
 
 # cshogi piece codes: 1..14 Black P L N S B R G K +P +L +N +S +B +R, 17..30 White.
@@ -44,10 +45,18 @@ for _code, _kind in _KIND_ID.items():
     _PIECE_ID_BY_TURN[32 + _code] = _kind + 14  # Black's piece, White to move
     _PIECE_ID_BY_TURN[32 + _code + 16] = _kind  # White's piece, White to move
 del _code, _kind
-# Board cell [y][x] (flattened y * 9 + x) reads cshogi square x * 9 + y for Black to
-# move and the 180-degree rotated square 80 - (x * 9 + y) for White.
-_CELL_Y, _CELL_X = np.divmod(np.arange(81), 9)
-_SQUARE_OF_CELL = np.stack([_CELL_X * 9 + _CELL_Y, 80 - (_CELL_X * 9 + _CELL_Y)])
+# Two squares per lookup: index = (first code | second code << 8) + 65536 when White
+# moves, value = (first id | second id << 8), little-endian so that a row of values
+# viewed as bytes lists the ids square by square.
+_PAIR_KEYS = np.arange(1 << 16)
+_PAIR_ID_BY_TURN = np.concatenate(
+    [
+        _PIECE_ID_BY_TURN[(_PAIR_KEYS & 31) + turn]
+        | _PIECE_ID_BY_TURN[((_PAIR_KEYS >> 8) & 31) + turn].astype(np.uint16) << 8
+        for turn in (0, 32)
+    ]
+).astype("<u2")
+del _PAIR_KEYS
 
 Positions = Sequence[str] | np.ndarray
 """A batch of positions: SFEN strings, or cshogi HCP records ((N,) HuffmanCodedPos or (N, 32) uint8)."""
@@ -56,41 +65,6 @@ Positions = Sequence[str] | np.ndarray
 def board_from_sfen(sfen: str) -> cshogi.Board:
     """A cshogi board for a checked SFEN (ValueError naming the SFEN when it is malformed)."""
     return cshogi.Board(parse_sfen(sfen))
-
-
-def hcp_rows(positions: np.ndarray) -> np.ndarray:
-    """View HCP records as (N, 32) uint8 rows, whatever their numpy dtype."""
-    array = np.ascontiguousarray(positions)
-    if array.dtype.names and "hcp" in array.dtype.names:
-        array = np.ascontiguousarray(array["hcp"])
-    if array.dtype != np.uint8 or array.ndim != 2 or array.shape[1] != 32:
-        raise ValueError(
-            f"HCP batch must be (N, 32) uint8 or HuffmanCodedPos records, got {array.dtype} {array.shape}"
-        )
-    return array
-
-
-_SEVEN_BIT_WEIGHTS = 1 << np.arange(7)
-
-
-def hcp_problems(rows: np.ndarray) -> list[str | None]:
-    """Per HCP row, why cshogi must not decode it (None when the header is sound).
-
-    cshogi's decoder writes the two king squares (7-bit fields after the turn bit)
-    into its board without a bounds check: a value of 81 or more corrupts memory and
-    can kill the process, so such rows are refused before cshogi sees them.
-    """
-    bits = np.unpackbits(rows[:, :2], axis=1, bitorder="little").astype(np.int64)
-    black_king = bits[:, 1:8] @ _SEVEN_BIT_WEIGHTS
-    white_king = bits[:, 8:15] @ _SEVEN_BIT_WEIGHTS
-    problems: list[str | None] = [None] * len(rows)
-    for index in np.nonzero((black_king >= 81) | (white_king >= 81) | (black_king == white_king))[
-        0
-    ]:
-        problems[index] = (
-            f"king squares {black_king[index]} and {white_king[index]} are not two board squares"
-        )
-    return problems
 
 
 def iterate_boards(positions: Positions):
@@ -119,12 +93,28 @@ def iterate_boards(positions: Positions):
             yield index, board
 
 
+_ENCODE_CHUNK = 1024  # positions per pass: temporaries stay small, cached and reused
+
+
 def encode_pieces(pieces: np.ndarray, white_to_move: np.ndarray) -> np.ndarray:
     """Encode cshogi piece arrays (N, 81) by square into boards (N, 9, 9) in the mover's frame."""
-    white = np.asarray(white_to_move, dtype=np.intp)
-    rows = np.arange(len(white))[:, None]
-    codes = pieces[rows, _SQUARE_OF_CELL[white]].astype(np.intp)
-    return _PIECE_ID_BY_TURN[codes + (white[:, None] << 5)].reshape(-1, 9, 9)
+    count = len(pieces)
+    white = np.asarray(white_to_move, dtype=bool)
+    boards = np.empty((count, 9, 9), dtype=np.uint8)
+    for start in range(0, count, _ENCODE_CHUNK):
+        stop = min(start + _ENCODE_CHUNK, count)
+        chunk, chunk_white = pieces[start:stop], white[start:stop]
+        # Squares padded to 82 so that each row is 41 two-square keys for _PAIR_ID_BY_TURN.
+        squares = np.zeros((stop - start, 82), dtype=np.uint8)
+        squares[:, :81] = chunk
+        squares[chunk_white, :81] = chunk[chunk_white, ::-1]  # White: square s reads 80 - s
+        keys = np.add(
+            squares.view("<u2"), chunk_white.astype(np.intp)[:, None] << 16, dtype=np.intp
+        )
+        by_square = _PAIR_ID_BY_TURN.take(keys).view(np.uint8)[:, :81]
+        # Cell [y][x] holds square x * 9 + y.
+        boards[start:stop] = by_square.reshape(stop - start, 9, 9).transpose(0, 2, 1)
+    return boards
 
 
 def encode_hands(hands: np.ndarray, white_to_move: np.ndarray) -> np.ndarray:
@@ -149,7 +139,7 @@ def encode_position(sfen: str) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class DecodedBatch:
-    """Raw fields of a batch of positions, copied out of cshogi in one loop.
+    """Raw fields of a batch of positions, in cshogi's layout.
 
     `moves` holds every legal move of every position back to back (uint32), with
     `move_counts` moves per position; it is empty unless legal moves were asked for.
@@ -171,28 +161,67 @@ class DecodedBatch:
         return encode_hands(self.hands, self.white)
 
 
-def decode_batch(positions: Positions, with_moves: bool = False) -> DecodedBatch:
-    """Copy pieces, hands, turn, hash (and legal moves) of every position out of cshogi.
+def _decode_hcp_batch(rows: np.ndarray, with_moves: bool) -> DecodedBatch:
+    """HCP rows: board and hands decoded as arrays (`decode_hcp`), cshogi only for the rest.
 
-    The loop body only calls cshogi and appends to C-level buffers (bytearray,
-    array.array); everything else happens afterwards as whole-batch array
-    operations. This keeps target generation near cshogi's own enumeration speed.
+    The loop asks cshogi for what only it knows (does the record decode, its hash, the
+    legal moves) and appends to C-level buffers; rows whose array decode is not provably
+    cshogi's are read back from cshogi's accessors afterwards.
     """
+    for index, problem in enumerate(hcp_problems(rows)):
+        if problem is not None:
+            raise ValueError(f"HCP record at row {index} does not decode ({problem})")
+    decoded = decode_hcp(rows)
+    board = cshogi.Board()
+    hashes, moves, move_ends = array.array("Q"), array.array("I"), array.array("q")
+    set_hcp, zobrist_hash, add_hash = board.set_hcp, board.zobrist_hash, hashes.append
+    add_moves, add_end = moves.fromlist, move_ends.append
+    try:
+        if with_moves:
+            for row in rows:
+                set_hcp(row)
+                add_hash(zobrist_hash())
+                add_moves(list(board.legal_moves))  # faster than extending from the iterator
+                add_end(len(moves))
+        else:
+            for row in rows:
+                set_hcp(row)
+                add_hash(zobrist_hash())
+    except RuntimeError as error:  # cshogi: "incorrect Huffman code"
+        raise ValueError(f"HCP record at row {len(hashes)} does not decode ({error})") from None
+    for index in np.nonzero(~decoded.exact)[0]:
+        board.set_hcp(rows[index])
+        decoded.pieces[index] = board.pieces
+        decoded.hands[index] = board.pieces_in_hand
+    return DecodedBatch(
+        pieces=decoded.pieces,
+        hands=decoded.hands,
+        white=decoded.white,
+        hashes=np.frombuffer(hashes, dtype=np.uint64),
+        moves=np.frombuffer(moves, dtype=np.uint32),
+        move_counts=np.diff(np.frombuffer(move_ends, dtype=np.int64), prepend=0),
+    )
+
+
+def decode_batch(positions: Positions, with_moves: bool = False) -> DecodedBatch:
+    """Pieces, hands, turn, hash (and legal moves) of every position, as cshogi sees them.
+
+    HCP batches go through `_decode_hcp_batch`. For SFEN batches the loop body only
+    calls cshogi and appends to C-level buffers (bytearray, array.array); everything
+    else happens afterwards as whole-batch array operations.
+    """
+    if isinstance(positions, np.ndarray):
+        return _decode_hcp_batch(hcp_rows(positions), with_moves)
     pieces, hands, turns = bytearray(), bytearray(), bytearray()
     hashes, moves, counts = array.array("Q"), array.array("I"), array.array("q")
     add_pieces, add_hand, add_turn = pieces.extend, hands.extend, turns.append
     add_hash, add_moves, add_count = hashes.append, moves.extend, counts.append
-    # An HCP record's first bit is the side to move, so HCP batches read it as one array.
-    white = (
-        (hcp_rows(positions)[:, 0] & 1).astype(bool) if isinstance(positions, np.ndarray) else None
-    )
     for _, board in iterate_boards(positions):
         add_pieces(board.pieces)
         black_hand, white_hand = board.pieces_in_hand
         add_hand(black_hand)
         add_hand(white_hand)
-        if white is None:
-            add_turn(board.turn)
+        add_turn(board.turn)
         add_hash(board.zobrist_hash())
         if with_moves:
             before = len(moves)
@@ -202,7 +231,7 @@ def decode_batch(positions: Positions, with_moves: bool = False) -> DecodedBatch
     return DecodedBatch(
         pieces=np.frombuffer(pieces, dtype=np.uint8).reshape(count, 81),
         hands=np.frombuffer(hands, dtype=np.uint8).reshape(count, 2, 7),
-        white=white if white is not None else np.frombuffer(turns, dtype=np.uint8).astype(bool),
+        white=np.frombuffer(turns, dtype=np.uint8).astype(bool),
         hashes=np.frombuffer(hashes, dtype=np.uint64),
         moves=np.frombuffer(moves, dtype=np.uint32),
         move_counts=np.frombuffer(counts, dtype=np.int64),

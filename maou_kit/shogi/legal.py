@@ -19,7 +19,7 @@ from maou_kit.shogi.encoding import (
     decode_batch,
     iterate_boards,
 )
-from maou_kit.shogi.labels import labels_of_moves
+from maou_kit.shogi.labels import MOVE16_LOOKUP, labels_of_moves
 from maou_kit.shogi.sfen import sfen_from_encoded
 
 _USI_MOVE = re.compile(r"^(?:[1-9][a-i][1-9][a-i]\+?|[PLNSGBR]\*[1-9][a-i])$")
@@ -61,13 +61,27 @@ def legal_moves_mask(sfen: str) -> np.ndarray:
     return mask
 
 
+_MASK_CHUNK = 2048  # positions per pass: the per-move temporaries stay small, cached, reused
+
+
 def masks_from_moves(batch: DecodedBatch) -> np.ndarray:
     """uint8[N, 1496] legal-move masks from a batch decoded with its legal moves."""
     count = len(batch.white)
-    owner = np.repeat(np.arange(count, dtype=np.int64), batch.move_counts)
-    labels = labels_of_moves(batch.moves, batch.white[owner])
     masks = np.zeros((count, MOVE_LABELS_NUM), dtype=np.uint8)
-    masks.reshape(-1)[owner * MOVE_LABELS_NUM + labels] = 1
+    cells_of_masks = masks.reshape(-1)
+    move_ends = np.cumsum(batch.move_counts)
+    white_bit = batch.white.astype(np.uint32) << 15
+    for start in range(0, count, _MASK_CHUNK):
+        stop = min(start + _MASK_CHUNK, count)
+        counts = batch.move_counts[start:stop]
+        first_move = move_ends[start - 1] if start else 0
+        # `labels_of_moves` inlined on 32-bit codes: 15-bit move code | White-to-move bit.
+        codes = batch.moves[first_move : move_ends[stop - 1]] & 0x7FFF
+        codes |= np.repeat(white_bit[start:stop], counts)
+        row_starts = np.arange(start, stop, dtype=np.intp) * MOVE_LABELS_NUM
+        cells = np.repeat(row_starts, counts)
+        cells += MOVE16_LOOKUP.take(codes)
+        cells_of_masks[cells] = 1
     return masks
 
 
