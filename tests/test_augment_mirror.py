@@ -82,7 +82,7 @@ def test_learn_model_options_switch_mirror_augmentation_per_stage(tmp_path) -> N
     add_arguments(parser)
     base = ["--stage", "1", "--model-dir", str(tmp_path)]
     defaults = config_from_args(parser.parse_args(base))
-    assert defaults.stage2_mirror_augmentation and not defaults.stage3_mirror_augmentation
-    flags = ["--no-stage2-mirror-augmentation", "--stage3-mirror-augmentation"]
+    assert defaults.stage2_mirror_augmentation and defaults.stage3_mirror_augmentation
+    flags = ["--no-stage2-mirror-augmentation", "--no-stage3-mirror-augmentation"]
     switched = config_from_args(parser.parse_args(base + flags))
-    assert not switched.stage2_mirror_augmentation and switched.stage3_mirror_augmentation
+    assert not switched.stage2_mirror_augmentation and not switched.stage3_mirror_augmentation

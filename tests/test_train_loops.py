@@ -174,3 +174,29 @@ def test_stage3_resumes_exactly_from_its_saved_state():
     for name, value in uninterrupted.model.state_dict().items():
         assert torch.allclose(value, resumed.model.state_dict()[name]), name
     assert resumed.parts.scheduler.last_epoch == uninterrupted.parts.scheduler.last_epoch
+
+
+def _scripted_stage3(losses: list[float], **overrides) -> tuple[TrainingLoop, list[dict]]:
+    """A stage-3 loop whose validation losses are `losses`; returns it and its per-epoch states."""
+    loop = _policy_value_loop(max_epochs=len(losses), **overrides)
+    real_validate = loop.validate
+    scripted = iter(losses)
+    loop.validate = lambda: {**real_validate(), "loss": next(scripted)}
+    states: list[dict] = []
+    loop.on_checkpoint = lambda state: states.append(copy.deepcopy(state))
+    return loop, states
+
+
+def test_stage3_ends_with_the_weights_of_its_best_validation_epoch():
+    loop, states = _scripted_stage3([1.0, 0.5, 0.9])
+    result = loop.run()
+    assert result.best_epoch == 2 and result.metrics["loss"] == 0.5
+    for name, value in loop.model.backbone.state_dict().items():
+        assert torch.equal(value, states[1]["backbone"][name]), name
+
+
+def test_stage3_keeps_the_last_weights_when_asked():
+    loop, states = _scripted_stage3([1.0, 0.5, 0.9], keep_best_weights=False)
+    loop.run()
+    for name, value in loop.model.backbone.state_dict().items():
+        assert torch.equal(value, states[2]["backbone"][name]), name

@@ -71,6 +71,7 @@ _OPTIONS: dict[str, tuple[Any, str]] = {
     "--learning-ratio": (float, "stage-3 learning rate"),
     "--optimizer": (str, "stage-3 optimizer: adamw or sgd"),
     "--momentum": (float, "SGD momentum"),
+    "--value-head-dropout": (float, "stage-3 dropout before the value head's output, in [0, 1)"),
     "--weight-decay": (float, "weight decay (never on biases or norm weights)"),
     "--warmup-ratio": (float, "share of optimizer steps in linear warmup before cosine decay"),
     "--policy-loss-ratio": (float, "stage-3 weight of the policy loss"),
@@ -105,9 +106,13 @@ _FLAGS = {
         "stage2_mirror_augmentation", "store_false",
         "stage 2: do not reflect a random half of each training batch left-right",
     ),
-    "--stage3-mirror-augmentation": (
-        "stage3_mirror_augmentation", "store_true",
-        "stage 3: reflect a random half of each training batch left-right (policy and masks too)",
+    "--no-stage3-mirror-augmentation": (
+        "stage3_mirror_augmentation", "store_false",
+        "stage 3: do not reflect a random half of each training batch left-right",
+    ),
+    "--keep-last-weights": (
+        "keep_best_weights", "store_false",
+        "stage 3: end with the last epoch's weights, not the best validation-loss epoch's",
     ),
     "--compile": ("compile", "store_true", "torch.compile the model (falls back to eager on failure)"),
     "--no-mixed-precision": ("mixed_precision", "store_false", "fp32 on CUDA too (CPU is always fp32)"),

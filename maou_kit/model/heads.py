@@ -65,11 +65,17 @@ class PolicyHead(nn.Module):
 
 
 class ValueHead(nn.Module):
-    """Stage 3: one logit; `sigmoid(logit)` is the mover's expected score in [0, 1]."""
+    """Stage 3: one logit; `sigmoid(logit)` is the mover's expected score in [0, 1].
 
-    def __init__(self, in_dim: int, hidden_dim: int | None = 256) -> None:
+    Dropout before the output layer (default 0.5): every position of a game shares
+    the game's outcome, so on a few hundred games the value head learns to recognise
+    games instead of judging positions within two epochs; on data_samples, dropout
+    0.5 kept its validation Brier score below the training-mean predictor's.
+    """
+
+    def __init__(self, in_dim: int, hidden_dim: int | None = 256, dropout: float = 0.5) -> None:
         super().__init__()
-        self.layers = _mlp(in_dim, 1, hidden_dim, 0.0)
+        self.layers = _mlp(in_dim, 1, hidden_dim, dropout)
 
     def forward(self, features: Tensor) -> Tensor:
         return self.layers(features)

@@ -4,8 +4,11 @@ Loss = policy_loss_ratio * policy cross-entropy (log-softmax against the target
 distribution, optionally over legal moves only) + value_loss_ratio * value BCE.
 After each epoch the validation split is scored (loss and the metrics of
 `PolicyValueMetrics`, including empty-target rows); early stopping watches the
-validation loss with `early_stopping_patience`. The model keeps the last epoch's
-weights; the result names the best epoch and its validation loss.
+validation loss with `early_stopping_patience`. With `keep_best_weights` (the
+default) the model ends with the weights of its best-validation-loss epoch, and the
+result reports that epoch's metrics: on a small corpus the value head starts to
+memorise games after a few epochs, and the last epoch is then not the model to keep.
+Without it the model keeps the last epoch's weights and metrics.
 
 Resuming: `state_dict()` carries weights, optimizer, schedule, scaler, epoch,
 early-stopping counters, the last epoch's losses and metrics, RNG and
@@ -87,6 +90,8 @@ class TrainingLoop:
         self.best_epoch = 0
         self.epochs_without_improvement = 0
         self.last_val_metrics: dict[str, float] = {}
+        self.best_val_metrics: dict[str, float] = {}
+        self.best_weights: dict[str, torch.Tensor] | None = None  # on the CPU
         self.last_train_loss = math.nan
         self.seconds_before = 0.0  # training time of earlier processes (resumed runs)
 
@@ -117,6 +122,9 @@ class TrainingLoop:
             self.last_val_metrics = validation
             if validation["loss"] < self.best_val_loss:
                 self.best_val_loss = validation["loss"]
+                self.best_val_metrics = validation
+                if self.config.keep_best_weights:
+                    self.best_weights = _cpu_copy(self.model.state_dict())
                 self.best_epoch = self.epochs_done
                 self.epochs_without_improvement = 0
             else:
@@ -126,6 +134,11 @@ class TrainingLoop:
                 self.on_epoch_end(self.config.stage, self.epochs_done, record)
             if self.on_checkpoint is not None:
                 self.seconds_before = time.perf_counter() - started
+                self.on_checkpoint(self.state_dict())
+        keep_best = self.config.keep_best_weights and self.best_weights is not None
+        if keep_best:
+            self.model.load_state_dict(self.best_weights)
+            if self.on_checkpoint is not None:  # the stage's file ends with the kept weights
                 self.on_checkpoint(self.state_dict())
         return StageResult(
             stage=TrainingStage.POLICY_VALUE,
@@ -138,7 +151,7 @@ class TrainingLoop:
             best_epoch=self.best_epoch,
             threshold_met=None,
             seconds=time.perf_counter() - started,
-            metrics=dict(self.last_val_metrics),
+            metrics=dict(self.best_val_metrics if keep_best else self.last_val_metrics),
         )
 
     def _stopped_early(self) -> bool:
@@ -179,6 +192,8 @@ class TrainingLoop:
             "epochs_without_improvement": self.epochs_without_improvement,
             "last_train_loss": self.last_train_loss,
             "last_val_metrics": dict(self.last_val_metrics),
+            "best_val_metrics": dict(self.best_val_metrics),
+            "best_weights": self.best_weights,
             "seconds": self.seconds_before,
             "config": self.config.to_dict(),
             "loader_generator": loader_generator_state(self.train_loader),
@@ -196,7 +211,13 @@ class TrainingLoop:
         self.epochs_without_improvement = int(state["epochs_without_improvement"])
         self.last_train_loss = float(state.get("last_train_loss", math.nan))
         self.last_val_metrics = dict(state.get("last_val_metrics", {}))
+        self.best_val_metrics = dict(state.get("best_val_metrics", {}))
+        self.best_weights = state.get("best_weights")
         self.seconds_before = float(state.get("seconds", 0.0))
         set_rng_state(state["rng"])
         set_loader_generator_state(self.train_loader, state.get("loader_generator"))
         set_loader_generator_state(self.val_loader, state.get("eval_loader_generator"))
+
+
+def _cpu_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {name: tensor.detach().to("cpu", copy=True) for name, tensor in state.items()}

@@ -132,7 +132,9 @@ def run_policy_value(
     )
     train_set.mirror_augmentation = config.stage3_mirror_augmentation
     model = PolicyValueModel(
-        backbone, PolicyHead(backbone.feature_dim), ValueHead(backbone.feature_dim)
+        backbone,
+        PolicyHead(backbone.feature_dim),
+        ValueHead(backbone.feature_dim, dropout=config.value_head_dropout),
     )
     extra = {"backbone_spec": backbone.spec(), "learn_config": config.to_dict()}
 

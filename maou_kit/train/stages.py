@@ -58,6 +58,7 @@ class StageConfig:
     value_loss_ratio: float = 1.0  # (3)
     legal_masked_policy_loss: bool = False  # (3) softmax over legal moves only
     early_stopping_patience: int | None = None  # (3) epochs without val-loss improvement
+    keep_best_weights: bool = True  # (3) end with the best-val-loss epoch's weights
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stage", TrainingStage(self.stage))
