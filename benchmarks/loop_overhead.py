@@ -107,6 +107,7 @@ def hand_written_epoch(
     loss_fn: Callable[[Any, Any], Tensor],
     amp_dtype: torch.dtype | None,
     device: torch.device,
+    grad_clip_norm: float | None = None,
 ) -> None:
     model.train()
     autocast = (
@@ -117,6 +118,8 @@ def hand_written_epoch(
             loss = loss_fn(model(inputs), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if grad_clip_norm is not None:  # the same update rule as the kit's default
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip_norm)
         optimizer.step()
     synchronize(device.type)
 
@@ -183,8 +186,11 @@ def measure(quick: bool, options: Options | None = None) -> list[Row]:
         loss_fn = plain_loss(stage)
         optimizer = torch.optim.AdamW(plain_model.parameters(), lr=config.learning_rate)
 
-        def plain_epoch(model=plain_model, opt=optimizer, data=batches, loss=loss_fn) -> None:
-            hand_written_epoch(model, opt, data, loss, amp, device)
+        def plain_epoch(
+            model=plain_model, opt=optimizer, data=batches, loss=loss_fn,
+            clip=config.grad_clip_norm,
+        ) -> None:  # fmt: skip
+            hand_written_epoch(model, opt, data, loss, amp, device, clip)
 
         kit_loop.train_epoch()  # warm-up: allocator, kernel selection
         plain_epoch()

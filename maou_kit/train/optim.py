@@ -38,9 +38,11 @@ def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict]:
 def build_optimizer(model: nn.Module, config: StageConfig) -> Optimizer:
     """AdamW, or SGD with (Nesterov-free) momentum, over every trainable parameter of `model`."""
     groups = parameter_groups(model, config.weight_decay)
+    # torch picks the multi-tensor (foreach) update only on CUDA; on the CPU the default
+    # is a Python loop over tensors, which costs the small models several percent of a step.
     if config.optimizer == "sgd":
-        return SGD(groups, lr=config.learning_rate, momentum=config.momentum)
-    return AdamW(groups, lr=config.learning_rate)
+        return SGD(groups, lr=config.learning_rate, momentum=config.momentum, foreach=True)
+    return AdamW(groups, lr=config.learning_rate, foreach=True)
 
 
 def warmup_cosine_factor(step: int, total_steps: int, warmup_steps: int) -> float:
