@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,15 +149,6 @@ def check_table(
     if rows == 0:
         raise ValueError(f"{path}: table has no rows")
     return rows
-
-
-def check_tables(
-    files: Iterable[Path],
-    column_shapes: Mapping[str, tuple[int, ...]],
-    optional_shapes: Mapping[str, tuple[int, ...]] | None = None,
-) -> int:
-    """`check_table` over several files; returns the total row count."""
-    return sum(check_table(f, column_shapes, optional_shapes) for f in files)
 
 
 def read_tables(files: Sequence[Path], columns: Sequence[str]) -> pl.DataFrame:

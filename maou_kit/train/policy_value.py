@@ -28,15 +28,12 @@ from typing import Any
 
 import torch
 
-from maou_kit.train.compile import maybe_compile
-from maou_kit.train.distributed import wrap_for_training
 from maou_kit.train.engine import PolicyValueTask, run_epoch
 from maou_kit.train.metrics import brier_of_constant
 from maou_kit.train.models import PolicyValueModel
 from maou_kit.train.seeding import (
     loader_generator_state,
     set_loader_generator_state,
-    set_rng_state,
 )
 from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
 from maou_kit.train.training_parts import (
@@ -73,9 +70,6 @@ class TrainingLoop:
             )
         self.device = resolve_device(device)
         self.model = model.to(self.device)
-        # Training runs through the compiled (optional) and, under torchrun, DDP-wrapped
-        # model; evaluation and checkpoints use the plain module, whose weights are shared.
-        self.train_model = wrap_for_training(maybe_compile(self.model, config.compile), self.device)
         self.config = config
         self.train_loader = train_loader
         self.val_loader = val_loader
@@ -97,7 +91,7 @@ class TrainingLoop:
 
     def train_epoch(self) -> dict[str, float]:
         return run_epoch(
-            self.train_model, self.train_loader, self.task, self.device,
+            self.parts.train_model, self.train_loader, self.task, self.device,
             stepper=self.parts.stepper, amp_dtype=self.parts.amp_dtype,
         )  # fmt: skip
 
@@ -214,7 +208,6 @@ class TrainingLoop:
         self.best_val_metrics = dict(state.get("best_val_metrics", {}))
         self.best_weights = state.get("best_weights")
         self.seconds_before = float(state.get("seconds", 0.0))
-        set_rng_state(state["rng"])
         set_loader_generator_state(self.train_loader, state.get("loader_generator"))
         set_loader_generator_state(self.val_loader, state.get("eval_loader_generator"))
 

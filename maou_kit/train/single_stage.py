@@ -26,15 +26,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from maou_kit.train.compile import maybe_compile
-from maou_kit.train.distributed import wrap_for_training
 from maou_kit.train.engine import MultiLabelTask, run_epoch
 from maou_kit.train.losses import multilabel_loss
 from maou_kit.train.metrics import MultiLabelMetrics
 from maou_kit.train.seeding import (
     loader_generator_state,
     set_loader_generator_state,
-    set_rng_state,
 )
 from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
 from maou_kit.train.training_parts import (
@@ -64,9 +61,6 @@ class SingleStageTrainingLoop:
             )
         self.device = resolve_device(device)
         self.model = model.to(self.device)
-        # Training runs through the compiled (optional) and, under torchrun, DDP-wrapped
-        # model; evaluation and checkpoints use the plain module, whose weights are shared.
-        self.train_model = wrap_for_training(maybe_compile(self.model, config.compile), self.device)
         self.config = config
         self.train_loader = train_loader
         self.eval_loader = eval_loader
@@ -86,7 +80,7 @@ class SingleStageTrainingLoop:
     def train_epoch(self) -> dict[str, float]:
         """One pass over the training loader, updating the model."""
         return run_epoch(
-            self.train_model, self.train_loader, self.task, self.device,
+            self.parts.train_model, self.train_loader, self.task, self.device,
             stepper=self.parts.stepper, amp_dtype=self.parts.amp_dtype,
         )  # fmt: skip
 
@@ -199,6 +193,5 @@ class SingleStageTrainingLoop:
         self.best_metrics = dict(state["best_metrics"])
         self.last_train_loss = float(state["last_train_loss"])
         self.seconds_before = float(state.get("seconds", 0.0))
-        set_rng_state(state["rng"])
         set_loader_generator_state(self.train_loader, state.get("loader_generator"))
         set_loader_generator_state(self.eval_loader, state.get("eval_loader_generator"))

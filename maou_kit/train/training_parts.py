@@ -1,4 +1,6 @@
-"""What every loop builds the same way: optimizer, schedule, stepper and precision for a model.
+"""What every loop builds the same way: optimizer, schedule, stepper, precision and the
+model the training passes run through (compiled when asked, DDP-wrapped under torchrun;
+evaluation and checkpoints use the plain module, whose parameters are the same objects).
 
 The schedule is sized here, once, in optimizer steps:
 `ceil(batches_per_epoch / K) * epochs`, matching what `OptimizerStepper` steps.
@@ -15,8 +17,10 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
+from maou_kit.train.compile import maybe_compile
+from maou_kit.train.distributed import wrap_for_training
 from maou_kit.train.optim import build_optimizer, build_scheduler, optimizer_steps_per_epoch
-from maou_kit.train.seeding import rng_state
+from maou_kit.train.seeding import rng_state, set_rng_state
 from maou_kit.train.stages import StageConfig, TrainingStage
 from maou_kit.train.stepper import OptimizerStepper, autocast_dtype, make_grad_scaler
 
@@ -38,6 +42,7 @@ class TrainingParts:
     stepper: OptimizerStepper
     amp_dtype: torch.dtype | None
     total_steps: int
+    train_model: nn.Module
 
     def state_dict(self) -> dict[str, Any]:
         """Optimizer, schedule, scaler and step counters, plus the RNG states."""
@@ -52,12 +57,14 @@ class TrainingParts:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict` saved, the RNG states included."""
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         if self.stepper.scaler is not None and state.get("scaler") is not None:
             self.stepper.scaler.load_state_dict(state["scaler"])
         self.stepper.optimizer_steps = int(state["optimizer_steps"])
         self.stepper.nonfinite_skips = int(state["nonfinite_skips"])
+        set_rng_state(state["rng"])
 
 
 def build_training_parts(
@@ -77,7 +84,8 @@ def build_training_parts(
         scaler=make_grad_scaler(amp_dtype),
         max_consecutive_nonfinite=config.max_consecutive_nonfinite,
     )
-    return TrainingParts(optimizer, scheduler, stepper, amp_dtype, total_steps)
+    train_model = wrap_for_training(maybe_compile(model, config.compile), device)
+    return TrainingParts(optimizer, scheduler, stepper, amp_dtype, total_steps, train_model)
 
 
 def current_lr(optimizer: Optimizer) -> float:
