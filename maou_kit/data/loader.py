@@ -114,31 +114,22 @@ class DataLoaderFactory:
             return self._build_streaming(dataset, batch_size, shuffle, drop_last)
         generator = torch.Generator()
         generator.manual_seed(self.seed)
+        batching: dict[str, Any] = {
+            "batch_size": batch_size,
+            "shuffle": shuffle,
+            "drop_last": drop_last,
+        }
         rank, world_size = distributed_rank(None, None)
         if world_size > 1:  # under torchrun: each rank takes its share of every global batch
             sampler = RankBatchSampler(
                 len(dataset),  # type: ignore[arg-type]
-                batch_size,
-                rank=rank,
-                world_size=world_size,
-                shuffle=shuffle,
-                drop_last=drop_last,
-                generator=generator,
-            )
-            return DataLoader(
-                dataset,
-                batch_sampler=sampler,
-                num_workers=self.num_workers,
-                pin_memory=self.pin_memory,
-                collate_fn=passthrough_collate,
-                generator=generator,
-                **self._worker_options(self.num_workers),
-            )
+                batch_size, rank=rank, world_size=world_size, shuffle=shuffle,
+                drop_last=drop_last, generator=generator,
+            )  # fmt: skip
+            batching = {"batch_sampler": sampler}
         return DataLoader(
             dataset,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            drop_last=drop_last,
+            **batching,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             collate_fn=passthrough_collate,
