@@ -81,7 +81,7 @@ def build_training_parts(
         scheduler,
         accumulation_steps=config.gradient_accumulation_steps,
         grad_clip_norm=config.grad_clip_norm,
-        scaler=make_grad_scaler(amp_dtype),
+        scaler=make_grad_scaler(amp_dtype, device.type),
         max_consecutive_nonfinite=config.max_consecutive_nonfinite,
     )
     train_model = wrap_for_training(maybe_compile(model, config.compile), device)
