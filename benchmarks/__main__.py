@@ -1,7 +1,8 @@
 """`python -m benchmarks [--quick] [--only NAME,...] [--device D] [--preset P] [--amp on|off]`
 
 Runs every row module (or the named ones), prints the table, and writes
-`benchmarks/results/<YYYY-MM-DD>[-quick].json`: the rows and the machine they ran on.
+`benchmarks/results/<YYYY-MM-DD>[-device-preset-amp][-quick].json` (the settings appear in
+the name when they are not the CPU defaults): the rows and the machine they ran on.
 A module that fails becomes a "not available" row naming the error, and the exit code
 is 1; the other rows still run.
 """
@@ -79,7 +80,7 @@ def run_module(name: str, quick: bool, options: Options) -> tuple[list[Row], boo
 
 def default_output(quick: bool, options: Options) -> Path:
     stem = datetime.date.today().isoformat()
-    if options.device != "cpu":
+    if options != Options():  # a run off the CPU defaults must not overwrite the CPU table
         stem += f"-{options.device}-{options.preset}-amp{'on' if options.amp else 'off'}"
     return RESULTS_DIR / f"{stem}{'-quick' if quick else ''}.json"
 
