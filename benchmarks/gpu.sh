@@ -31,7 +31,9 @@ PY
 step() {  # step SECONDS AMP ROWS [ARGS...]: one runner call under a time limit, then its GPU memory
     local limit=$1 amp=$2 rows=$3
     shift 3
-    local output="$RESULTS/$(date +%F)-$DEVICE-$PRESET-amp$amp-${rows}${QUICK:+-quick}.json"
+    local quick=${QUICK:+-quick}
+    [[ " $* " == *" --quick "* ]] && quick=-quick  # quick sizes for this step only
+    local output="$RESULTS/$(date +%F)-$DEVICE-$PRESET-amp$amp-$rows$quick.json"
     echo "== amp $amp: $rows $* (limit ${limit}s)"
     timeout "$limit" "$PYTHON" -m benchmarks --device "$DEVICE" --preset "$PRESET" --amp "$amp" \
         --only "$rows" --output "$output" "${QUICK_FLAG[@]}" "$@"
