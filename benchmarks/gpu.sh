@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rows 2-4 on one CUDA GPU with the upstream-sized preset, mixed precision on and off.
 # Needs torch with CUDA already installed; installs nothing but this project (editable,
-# no dependencies) and only when it is not importable. About 5 minutes at most: each
-# step has its own time limit, and a step that runs out is reported and skipped.
+# no dependencies) and only when it is not importable. Under 5 minutes: each step has
+# its own time limit, cut to what is left of BUDGET seconds (default 280) counted from
+# the start; a step that runs out is stopped and reported, one with no time left skipped.
 #
 #   bash benchmarks/gpu.sh                                  # cuda, --preset large
 #   DEVICE=cpu PRESET=tiny QUICK=1 bash benchmarks/gpu.sh   # plumbing check without a GPU
@@ -16,6 +17,7 @@ PYTHON=${PYTHON:-python}
 DEVICE=${DEVICE:-cuda}
 PRESET=${PRESET:-large}
 RESULTS=${RESULTS:-benchmarks/results}
+BUDGET=${BUDGET:-280}
 QUICK_FLAG=()
 [ -n "${QUICK:-}" ] && QUICK_FLAG=(--quick)
 failed=0
@@ -31,11 +33,18 @@ PY
 step() {  # step SECONDS AMP ROWS [ARGS...]: one runner call under a time limit, then its GPU memory
     local limit=$1 amp=$2 rows=$3
     shift 3
+    local left=$((BUDGET - SECONDS))
+    if [ "$left" -lt 10 ]; then
+        echo "!! $rows (amp $amp) skipped: ${left}s left of the ${BUDGET}s budget"
+        failed=1
+        return
+    fi
+    [ "$limit" -gt "$left" ] && limit=$left
     local quick=${QUICK:+-quick}
     [[ " $* " == *" --quick "* ]] && quick=-quick  # quick sizes for this step only
     local output="$RESULTS/$(date +%F)-$DEVICE-$PRESET-amp$amp-$rows$quick.json"
     echo "== amp $amp: $rows $* (limit ${limit}s)"
-    timeout "$limit" "$PYTHON" -m benchmarks --device "$DEVICE" --preset "$PRESET" --amp "$amp" \
+    timeout -k 5 "$limit" "$PYTHON" -m benchmarks --device "$DEVICE" --preset "$PRESET" --amp "$amp" \
         --only "$rows" --output "$output" "${QUICK_FLAG[@]}" "$@"
     local status=$?
     if [ "$status" -eq 124 ]; then

@@ -1,6 +1,7 @@
 """`benchmarks/gpu.sh` without a GPU: its plumbing on CPU (`DEVICE=cpu PRESET=tiny QUICK=1`)
 writes one finite result file per step, a missing CUDA device stops it before any step,
-and a failing step makes the exit status 1 while the later steps still run."""
+a failing step makes the exit status 1 while the later steps still run, and a spent time
+budget skips the steps left."""
 
 from __future__ import annotations
 
@@ -73,3 +74,10 @@ def _cuda_available() -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+def test_steps_past_the_time_budget_are_skipped_and_fail_the_script(tmp_path):
+    completed = _run(tmp_path, DEVICE="cpu", PRESET="tiny", QUICK="1", BUDGET="0")
+    assert completed.returncode == 1
+    assert completed.stdout.count("skipped: ") == 4 and "== amp" not in completed.stdout
+    assert not list(tmp_path.iterdir())
