@@ -1,6 +1,7 @@
 """Locks down optimisation: no weight decay on biases/norm weights, a schedule sized and
 stepped in optimizer steps (also with gradient accumulation), accumulation of K
-micro-batches equal to one big batch, the non-finite loss guard, and fp32 on CPU."""
+micro-batches equal to one big batch, the non-finite loss guard, fp32 on CPU, and the
+stepper around a real GradScaler (CPU) on dropped windows and overflows."""
 
 from __future__ import annotations
 
@@ -194,3 +195,24 @@ def test_a_step_the_grad_scaler_skipped_does_not_step_the_schedule():
     assert scaler.calls == ["scale", "unscale_", "step", "update"]
     assert stepper.overflow_skips == 1
     assert stepper.optimizer_steps == 0 and stepper.scheduler.last_epoch == 0
+
+
+def test_a_dropped_nonfinite_window_leaves_a_real_grad_scaler_unchanged():
+    model = _small_model()
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10, growth_interval=1)
+    stepper = _stepper(model, scaler=scaler)
+    stepper.backward(model(torch.ones(1, 3)).sum() * float("nan"))
+    assert scaler.get_scale() == 2.0**10 and scaler.state_dict()["_growth_tracker"] == 0
+    assert stepper.optimizer_steps == 0 and stepper.scheduler.last_epoch == 0
+
+
+def test_a_real_grad_scaler_overflow_skips_the_step_and_the_schedule():
+    model = _small_model()
+    before = copy.deepcopy(model.state_dict())
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**16)
+    stepper = _stepper(model, scaler=scaler)
+    # A finite loss whose scaled gradients (1e34 x 2^16) overflow fp32.
+    stepper.backward((model[0].weight * 1e34).sum())
+    assert scaler.get_scale() == 2.0**15 and stepper.overflow_skips == 1
+    assert stepper.optimizer_steps == 0 and stepper.scheduler.last_epoch == 0
+    assert all(torch.equal(before[name], value) for name, value in model.state_dict().items())
