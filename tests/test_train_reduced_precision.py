@@ -4,7 +4,8 @@ The kit enables autocast on CUDA only, so on a machine without a GPU that path w
 never run. These tests make `autocast_dtype` answer bf16 or fp16 on CPU (torch's CPU
 autocast supports both, and `GradScaler("cpu")` exists) so the same loop code a GPU
 run takes is exercised: reduced-precision forward passes, losses and metrics computed
-from half-precision logits, and fp16's GradScaler inside the optimizer stepper.
+from half-precision logits, and fp16's GradScaler inside the optimizer stepper and across a
+resume.
 """
 
 from __future__ import annotations
@@ -128,3 +129,14 @@ def test_stage3_validation_under_fp16_reports_finite_policy_and_value_metrics(cp
     metrics = loop.validate()
     finite = {name: value for name, value in metrics.items() if value == value}
     assert {"loss", "top1_accuracy", "value_brier"} <= set(finite), metrics
+
+
+def test_stage3_fp16_resume_restores_the_grad_scaler_state(cpu_autocast):
+    cpu_autocast(torch.float16)
+    trained = _policy_value_loop()
+    trained.train_epoch()
+    trained.parts.stepper.scaler.update(2.0**7)  # a scale no fresh scaler starts from
+    resumed = _policy_value_loop()
+    resumed.load_state_dict(trained.state_dict())
+    assert resumed.parts.stepper.scaler.state_dict() == trained.parts.stepper.scaler.state_dict()
+    assert resumed.parts.stepper.scaler.get_scale() != torch.amp.GradScaler("cpu").get_scale()
