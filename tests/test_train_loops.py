@@ -10,59 +10,11 @@ import copy
 
 import pytest
 import torch
-from _train_tables import stage1_frame, stage2_frame, stage3_frame, tiny_backbone
+from _train_loops import gated_loop, policy_value_loop
+from _train_tables import stage2_frame
 
-from maou_kit.data.datasets import KifDataset, Stage1Dataset, Stage2Dataset
-from maou_kit.data.loader import DataLoaderFactory
-from maou_kit.model import LegalMovesHead, PolicyHead, ReachableSquaresHead, ValueHead
-from maou_kit.train import (
-    MultiLabelModel,
-    PolicyValueModel,
-    SingleStageTrainingLoop,
-    StageConfig,
-    TrainingLoop,
-    TrainingStage,
-)
-
-LOADERS = DataLoaderFactory(seed=0)
-
-
-def _gated_loop(
-    stage: TrainingStage, rows: int = 8, eval_set=None, arch: str = "mlp-mixer", **overrides
-) -> SingleStageTrainingLoop:
-    frame_maker, dataset_class, head_class = {
-        TrainingStage.REACHABLE_SQUARES: (stage1_frame, Stage1Dataset, ReachableSquaresHead),
-        TrainingStage.LEGAL_MOVES: (stage2_frame, Stage2Dataset, LegalMovesHead),
-    }[stage]
-    dataset = dataset_class.from_frame(frame_maker(rows))
-    settings = dict(stage=stage, batch_size=rows, max_epochs=3, learning_rate=1e-2, threshold=0.99)
-    settings.update(overrides)
-    config = StageConfig(**settings)
-    backbone = tiny_backbone(arch)
-    model = MultiLabelModel(backbone, head_class(backbone.feature_dim))
-    eval_set = dataset if eval_set is None else eval_set
-    return SingleStageTrainingLoop(
-        model, config, LOADERS.train_loader(dataset, config.batch_size),
-        LOADERS.eval_loader(eval_set, config.batch_size), device="cpu",
-    )  # fmt: skip
-
-
-def _policy_value_loop(rows: int = 8, **overrides) -> TrainingLoop:
-    train_set = KifDataset.from_frame(stage3_frame(rows, seed=1))
-    val_set = KifDataset.from_frame(stage3_frame(6, seed=2, empty_rows=2))
-    settings = dict(
-        stage=TrainingStage.POLICY_VALUE, batch_size=rows, max_epochs=2, learning_rate=1e-2
-    )
-    settings.update(overrides)
-    config = StageConfig(**settings)
-    backbone = tiny_backbone()
-    model = PolicyValueModel(
-        backbone, PolicyHead(backbone.feature_dim), ValueHead(backbone.feature_dim)
-    )
-    return TrainingLoop(
-        model, config, LOADERS.train_loader(train_set, config.batch_size),
-        LOADERS.eval_loader(val_set, config.batch_size), device="cpu",
-    )  # fmt: skip
+from maou_kit.data.datasets import Stage2Dataset
+from maou_kit.train import SingleStageTrainingLoop, TrainingLoop, TrainingStage
 
 
 def _unchanged_parameters(model: torch.nn.Module, step) -> list[str]:
@@ -75,13 +27,13 @@ def _unchanged_parameters(model: torch.nn.Module, step) -> list[str]:
 @pytest.mark.parametrize("arch", ["resnet", "mlp-mixer", "vit"])
 @pytest.mark.parametrize("stage", [TrainingStage.REACHABLE_SQUARES, TrainingStage.LEGAL_MOVES])
 def test_one_step_changes_every_backbone_and_head_parameter_in_gated_stages(stage, arch):
-    loop = _gated_loop(stage, arch=arch)
+    loop = gated_loop(stage, arch=arch)
     assert _unchanged_parameters(loop.model, loop.train_epoch) == []
     assert loop.parts.stepper.optimizer_steps == 1
 
 
 def test_one_step_changes_every_backbone_and_both_head_parameters_in_stage3():
-    loop = _policy_value_loop()
+    loop = policy_value_loop()
     assert _unchanged_parameters(loop.model, loop.train_epoch) == []
     assert loop.parts.stepper.optimizer_steps == 1
 
@@ -103,7 +55,7 @@ def _scripted(loop: SingleStageTrainingLoop, values: list[float], metric: str) -
 
 
 def test_gate_stops_at_the_first_epoch_that_reaches_the_threshold():
-    loop = _gated_loop(TrainingStage.REACHABLE_SQUARES, threshold=0.9, max_epochs=5)
+    loop = gated_loop(TrainingStage.REACHABLE_SQUARES, threshold=0.9, max_epochs=5)
     modes = _scripted(loop, [0.5, 0.8, 0.95, 0.99, 0.99], "accuracy")
     result = loop.run()
     assert result.threshold_met is True
@@ -113,7 +65,7 @@ def test_gate_stops_at_the_first_epoch_that_reaches_the_threshold():
 
 
 def test_missed_gate_reports_the_best_epoch():
-    loop = _gated_loop(TrainingStage.LEGAL_MOVES, metric="f1", threshold=0.9, max_epochs=3)
+    loop = gated_loop(TrainingStage.LEGAL_MOVES, metric="f1", threshold=0.9, max_epochs=3)
     _scripted(loop, [0.5, 0.7, 0.6], "f1")
     result = loop.run()
     assert result.threshold_met is False
@@ -123,14 +75,14 @@ def test_missed_gate_reports_the_best_epoch():
 
 def test_gate_metrics_come_from_the_evaluation_loader():
     validation = Stage2Dataset.from_frame(stage2_frame(5, seed=9))
-    loop = _gated_loop(TrainingStage.LEGAL_MOVES, rows=8, max_epochs=1, eval_set=validation)
+    loop = gated_loop(TrainingStage.LEGAL_MOVES, rows=8, max_epochs=1, eval_set=validation)
     result = loop.run()
     assert result.metrics["rows"] == 5
 
 
 def test_epoch_hook_gets_all_metrics_and_baselines():
     records = []
-    loop = _gated_loop(TrainingStage.REACHABLE_SQUARES, max_epochs=1)
+    loop = gated_loop(TrainingStage.REACHABLE_SQUARES, max_epochs=1)
     loop.on_epoch_end = lambda stage, epoch, metrics: records.append((stage, epoch, metrics))
     loop.run()
     stage, epoch, metrics = records[0]
@@ -141,14 +93,14 @@ def test_epoch_hook_gets_all_metrics_and_baselines():
 
 
 def test_stage3_validation_reports_empty_target_rows():
-    loop = _policy_value_loop(max_epochs=1)
+    loop = policy_value_loop(max_epochs=1)
     result = loop.run()
     assert result.metrics["empty_target_rows"] == 2
     assert "legal_top1_accuracy" in result.metrics
 
 
 def test_stage3_early_stopping_waits_patience_epochs_after_the_best():
-    loop = _policy_value_loop(max_epochs=6, early_stopping_patience=2)
+    loop = policy_value_loop(max_epochs=6, early_stopping_patience=2)
     real_validate = loop.validate
     losses = iter([1.0, 0.9, 0.95, 0.97, 0.5, 0.4])
 
@@ -163,12 +115,12 @@ def test_stage3_early_stopping_waits_patience_epochs_after_the_best():
 
 def test_stage3_resumes_exactly_from_its_saved_state():
     torch.manual_seed(0)
-    uninterrupted = _policy_value_loop(rows=12, batch_size=4, max_epochs=2)
+    uninterrupted = policy_value_loop(rows=12, batch_size=4, max_epochs=2)
     states = []
     uninterrupted.on_checkpoint = lambda state: states.append(copy.deepcopy(state))
     torch.manual_seed(1)
     uninterrupted.run()
-    resumed = _policy_value_loop(rows=12, batch_size=4, max_epochs=2)
+    resumed = policy_value_loop(rows=12, batch_size=4, max_epochs=2)
     resumed.load_state_dict(states[0])
     assert resumed.run().epochs_trained == 2
     for name, value in uninterrupted.model.state_dict().items():
@@ -178,7 +130,7 @@ def test_stage3_resumes_exactly_from_its_saved_state():
 
 def _scripted_stage3(losses: list[float], **overrides) -> tuple[TrainingLoop, list[dict]]:
     """A stage-3 loop whose validation losses are `losses`; returns it and its per-epoch states."""
-    loop = _policy_value_loop(max_epochs=len(losses), **overrides)
+    loop = policy_value_loop(max_epochs=len(losses), **overrides)
     real_validate = loop.validate
     scripted = iter(losses)
     loop.validate = lambda: {**real_validate(), "loss": next(scripted)}

@@ -12,26 +12,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from _train_tables import stage1_frame, stage2_frame, stage3_frame, tiny_backbone
+from _train_loops import GATED_STAGES, gated_loop, policy_value_loop
 
-from maou_kit.data.datasets import KifDataset, Stage1Dataset, Stage2Dataset
-from maou_kit.data.loader import DataLoaderFactory
-from maou_kit.model import LegalMovesHead, PolicyHead, ReachableSquaresHead, ValueHead
-from maou_kit.train import (
-    MultiLabelModel,
-    PolicyValueModel,
-    SingleStageTrainingLoop,
-    StageConfig,
-    TrainingLoop,
-    TrainingStage,
-    training_parts,
-)
-
-LOADERS = DataLoaderFactory(seed=0)
-GATED = {
-    TrainingStage.REACHABLE_SQUARES: (stage1_frame, Stage1Dataset, ReachableSquaresHead),
-    TrainingStage.LEGAL_MOVES: (stage2_frame, Stage2Dataset, LegalMovesHead),
-}
+from maou_kit.train import training_parts
 
 
 @pytest.fixture
@@ -48,33 +31,12 @@ def cpu_autocast(monkeypatch):
     return use
 
 
-def _gated_loop(stage: TrainingStage, rows: int = 16, **overrides) -> SingleStageTrainingLoop:
-    frame_maker, dataset_class, head_class = GATED[stage]
-    dataset = dataset_class.from_frame(frame_maker(rows))
-    settings = dict(stage=stage, batch_size=8, max_epochs=2, learning_rate=1e-2, threshold=0.99)
-    config = StageConfig(**{**settings, **overrides})
-    backbone = tiny_backbone()
-    model = MultiLabelModel(backbone, head_class(backbone.feature_dim))
-    return SingleStageTrainingLoop(
-        model, config, LOADERS.train_loader(dataset, config.batch_size),
-        LOADERS.eval_loader(dataset, config.batch_size), device="cpu",
-    )  # fmt: skip
+def _gated_loop(stage, rows: int = 16, batch_size: int = 8):
+    return gated_loop(stage, rows=rows, batch_size=batch_size, max_epochs=2)
 
 
-def _policy_value_loop(rows: int = 16) -> TrainingLoop:
-    train_set = KifDataset.from_frame(stage3_frame(rows, seed=1))
-    val_set = KifDataset.from_frame(stage3_frame(8, seed=2))
-    config = StageConfig(
-        stage=TrainingStage.POLICY_VALUE, batch_size=8, max_epochs=2, learning_rate=1e-2
-    )
-    backbone = tiny_backbone()
-    model = PolicyValueModel(
-        backbone, PolicyHead(backbone.feature_dim), ValueHead(backbone.feature_dim)
-    )
-    return TrainingLoop(
-        model, config, LOADERS.train_loader(train_set, config.batch_size),
-        LOADERS.eval_loader(val_set, config.batch_size), device="cpu",
-    )  # fmt: skip
+def _policy_value_loop():
+    return policy_value_loop(rows=16, batch_size=8)
 
 
 def _output_dtypes(module: torch.nn.Module) -> list[torch.dtype]:
@@ -84,7 +46,7 @@ def _output_dtypes(module: torch.nn.Module) -> list[torch.dtype]:
     return seen
 
 
-@pytest.mark.parametrize("stage", list(GATED))
+@pytest.mark.parametrize("stage", list(GATED_STAGES))
 def test_gated_stage_trains_with_bf16_logits(cpu_autocast, stage):
     cpu_autocast(torch.bfloat16)
     loop = _gated_loop(stage)
@@ -95,7 +57,7 @@ def test_gated_stage_trains_with_bf16_logits(cpu_autocast, stage):
     assert torch.isfinite(torch.tensor(metrics["loss"]))
 
 
-@pytest.mark.parametrize("stage", list(GATED))
+@pytest.mark.parametrize("stage", list(GATED_STAGES))
 def test_gate_metrics_from_bf16_logits_match_fp32_within_rounding(cpu_autocast, stage):
     loop = _gated_loop(stage, rows=64, batch_size=64)
     for _ in range(3):
