@@ -47,12 +47,12 @@ step() {  # step SECONDS AMP ROWS [ARGS...]: one runner call under a time limit,
     timeout -k 5 "$limit" "$PYTHON" -m benchmarks --device "$DEVICE" --preset "$PRESET" --amp "$amp" \
         --only "$rows" --output "$output" "${QUICK_FLAG[@]}" "$@"
     local status=$?
-    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then  # TERM, or KILL 5 s later
-        echo "!! $rows (amp $amp) ran past ${limit}s and was stopped"
-    elif [ "$status" -ne 0 ]; then
-        echo "!! $rows (amp $amp) exited $status"
-    fi
     if [ "$status" -ne 0 ]; then
+        if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then  # TERM, or KILL 5 s later
+            echo "!! $rows (amp $amp) ran past ${limit}s and was stopped"
+        else
+            echo "!! $rows (amp $amp) exited $status"
+        fi
         failed=1
         return
     fi

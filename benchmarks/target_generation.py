@@ -79,11 +79,11 @@ def measure(quick: bool, options: Options | None = None) -> list[Row]:
         }
     )
 
-    def build() -> None:
+    def build_tables() -> None:
         build_stage3_tables(games, 0.2, seed=0, progress=False)
 
-    build()  # warm-up: the first call pays polars' and numpy's one-time setup
-    build_rates = rates_interleaved({"stage3": build}, count, repetitions)
+    build_tables()  # warm-up: the first call pays polars' and numpy's one-time setup
+    build_rates = rates_interleaved({"stage3": build_tables}, count, repetitions)
     build, build_spread = median_and_spread(build_rates["stage3"])
     out.append(
         Row(

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = REPO_ROOT / "benchmarks" / "gpu.sh"
@@ -55,7 +56,7 @@ def test_cpu_plumbing_writes_one_finite_result_file_per_step(tmp_path):
 
 
 def test_no_cuda_device_stops_the_script_before_any_step(tmp_path):
-    if _cuda_available():
+    if torch.cuda.is_available():
         pytest.skip("this machine has a CUDA device")
     completed = _run(tmp_path, DEVICE="cuda")
     assert completed.returncode == 1
@@ -68,12 +69,6 @@ def test_a_failing_step_fails_the_script_after_the_other_steps_ran(tmp_path):
     assert completed.returncode == 1
     assert "!! loop_overhead (amp on) exited 1" in completed.stdout
     assert completed.stdout.count("== amp") == 4
-
-
-def _cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 def test_steps_past_the_time_budget_are_skipped_and_fail_the_script(tmp_path):

@@ -149,7 +149,7 @@ def test_a_finite_step_resets_the_nonfinite_count():
 
 def test_cpu_runs_in_fp32_without_a_grad_scaler():
     assert autocast_dtype(CPU, enabled=True) is None
-    assert make_grad_scaler(None) is None
+    assert make_grad_scaler(None, "cpu") is None
 
 
 class _RecordingScaler:

@@ -41,9 +41,7 @@ def autocast_dtype(device: torch.device, enabled: bool = True) -> torch.dtype | 
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
-def make_grad_scaler(
-    dtype: torch.dtype | None, device_type: str = "cuda"
-) -> torch.amp.GradScaler | None:
+def make_grad_scaler(dtype: torch.dtype | None, device_type: str) -> torch.amp.GradScaler | None:
     """A GradScaler for fp16 autocast on `device_type`; bf16 and fp32 need none."""
     return torch.amp.GradScaler(device_type) if dtype == torch.float16 else None
 
