@@ -90,15 +90,7 @@ class StagePredictor:
 
 def load_stage_predictor(run_dir: str | Path, stage: int) -> StagePredictor:
     """The stage's model from the checkpoints named in `<run_dir>/result.json`."""
-    from maou_kit.model import (
-        LegalMovesHead,
-        PolicyHead,
-        ReachableSquaresHead,
-        ValueHead,
-        backbone_from_spec,
-    )
-    from maou_kit.train.checkpoints import load_checkpoint
-    from maou_kit.train.models import MultiLabelModel, PolicyValueModel
+    from maou_kit.eval import load_model
 
     result = read_result(run_dir)
     entry = result["stages"].get(str(stage))
@@ -106,26 +98,12 @@ def load_stage_predictor(run_dir: str | Path, stage: int) -> StagePredictor:
         raise ValueError(
             f"{run_dir}: result.json has no stage {stage} (stages: {', '.join(result['stages'])})"
         )
-    checkpoints = entry.get("checkpoints") or {}
-    if not checkpoints:
+    if not entry.get("checkpoints"):
         raise ValueError(
             f"{run_dir}: stage {stage} saved no checkpoint (run status {result['status']}; "
             "Stages 1-2 save weights only once they meet their gate)"
         )
-    if stage == 3:
-        payload = load_checkpoint(checkpoints["stage3"])
-        backbone = backbone_from_spec(payload["backbone_spec"])
-        backbone.load_state_dict(payload["backbone"])
-        policy, value = PolicyHead(backbone.feature_dim), ValueHead(backbone.feature_dim)
-        policy.load_state_dict(payload["policy_head"])
-        value.load_state_dict(payload["value_head"])
-        return StagePredictor(3, PolicyValueModel(backbone, policy, value))
-    backbone_payload = load_checkpoint(checkpoints["backbone"])
-    backbone = backbone_from_spec(backbone_payload["backbone_spec"])
-    backbone.load_state_dict(backbone_payload["model"])
-    head = (ReachableSquaresHead if stage == 1 else LegalMovesHead)(backbone.feature_dim)
-    head.load_state_dict(load_checkpoint(checkpoints["head"])["model"])
-    return StagePredictor(stage, MultiLabelModel(backbone, head))
+    return StagePredictor(stage, load_model(run_dir, stage).model)
 
 
 def _hits(what: str, target: np.ndarray, probabilities: np.ndarray) -> str:
