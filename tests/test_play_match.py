@@ -13,7 +13,7 @@ from _play_models import save_model, tiny_model
 
 from maou_kit.cli import main
 from maou_kit.data.convert import convert_records
-from maou_kit.play.match_openings import builtin_openings, schedule
+from maou_kit.play.match_openings import builtin_openings, extend_openings, schedule
 from maou_kit.play.match_stats import match_stats
 from maou_kit.schema import RESULT_BLACK_WIN, RESULT_DRAW, RESULT_WHITE_WIN
 from maou_kit.shogi import read_records
@@ -52,6 +52,14 @@ def test_perfect_score_has_open_upper_end_and_a_finite_lower_bound():
 def test_each_opening_is_played_once_with_each_colour():
     games = schedule(n_games=16, n_openings=8)
     assert sorted(games) == sorted((opening, black) for opening in range(8) for black in (1, 0))
+
+
+def test_openings_are_extended_to_distinct_reproducible_positions_for_long_matches():
+    listed = builtin_openings()
+    extended = extend_openings(listed, 50, seed=7)
+    assert extended[:8] == listed
+    assert len({opening.sfen for opening in extended}) == 50
+    assert extend_openings(listed, 50, seed=7) == extended
 
 
 def test_builtin_openings_are_distinct_positions():

@@ -35,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--openings",
         default="builtin",
         help="'builtin' (8 common openings) or a file of start positions, one per line "
-        "(SFEN, startpos, or 'position ... moves ...') (default %(default)s)",
+        "(SFEN, startpos, or 'position ... moves ...'); when there are fewer than games/2, "
+        "distinct variations (4 seeded random plies after a listed opening) are added so "
+        "each pair of games has its own (default %(default)s)",
     )
     for number in (1, 2):
         limit = parser.add_mutually_exclusive_group()
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from maou_kit.play.match import MATCH_FILE, MatchSetup, play_match
-    from maou_kit.play.match_openings import load_openings
+    from maou_kit.play.match_openings import extend_openings, load_openings
     from maou_kit.play.players import EngineSettings, make_player
     from maou_kit.selfplay.usi_engine import UsiEngineError
 
@@ -86,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--threads must be >= 1, got {args.threads}")
     torch.set_num_threads(args.threads)
     output = args.output or Path(time.strftime("match_%Y%m%d_%H%M%S"))
-    openings = tuple(load_openings(args.openings))
+    listed = load_openings(args.openings)
+    # One opening per pair of games: deterministic engines would otherwise repeat games.
+    openings = tuple(extend_openings(listed, (args.games + 1) // 2, args.seed))
     settings = {
         "engine1": {"spec": args.engine1, "nodes": args.nodes1, "movetime_ms": args.movetime1},
         "engine2": {"spec": args.engine2, "nodes": args.nodes2, "movetime_ms": args.movetime2},
@@ -135,7 +139,10 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print(f"\ninterrupted; finished games are in {output / MATCH_FILE}", file=sys.stderr)
             return 130
-    minutes = (time.perf_counter() - started) / 60
+    seconds = time.perf_counter() - started
     print(f"engine1 {player1.name} vs engine2 {player2.name}: {result.stats.describe()}")
-    print(f"{len(result.games)} games in {minutes:.2f} min; results in {output / MATCH_FILE}")
+    print(
+        f"{len(result.games)} games in {seconds:.1f} s "
+        f"({len(result.games) * 60 / seconds:.1f} games/min); results in {output / MATCH_FILE}"
+    )
     return 0

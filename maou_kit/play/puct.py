@@ -250,7 +250,7 @@ class PuctSearch:
     def _progress(
         self, root: Node, playouts: int, max_depth: int, started: float
     ) -> SearchProgress:
-        index = int(np.argmax(root.child_n)) if root.child_n.sum() else int(np.argmax(root.priors))
+        index = self._choose(root, 0.0, None)  # the move a stop would play now
         return SearchProgress(
             playouts=playouts,
             max_depth=max_depth,
