@@ -141,6 +141,16 @@ def test_search_respects_byoyomi(engine):
     assert cshogi.Board(_after("2g2f")).is_legal(cshogi.Board(_after("2g2f")).move_from_usi(move))
 
 
+def test_go_nodes_bounds_the_search(engine):
+    engine.send("setoption name Playouts value 1000")
+    engine.send("position startpos moves 2g2f")
+    engine.send("go nodes 24")
+    lines = engine.read_until("bestmove")
+    engine.send("setoption name Playouts value 0")
+    final = [line for line in lines if line.startswith("info depth")][-1]
+    assert " nodes 24 " in final
+
+
 def test_go_infinite_waits_for_stop(engine):
     engine.send("setoption name Playouts value 1000000")
     engine.send("position startpos")
@@ -162,3 +172,10 @@ def test_go_infinite_waits_for_stop(engine):
 def test_quit_ends_the_process(engine):
     engine.send("quit")
     assert engine.proc.wait(timeout=10) == 0
+
+
+def test_missing_model_is_a_one_line_error(tmp_path, capsys):
+    from maou_kit.cli import main
+
+    assert main(["usi", "--model", str(tmp_path / "absent.pt")]) == 2
+    assert "maou-kit usi: error: " in capsys.readouterr().err

@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Play N games between two engines over a fixed set of openings, each opening "
             "once with each colour; write every game as CSA and a match.json; report wins, "
-            "draws and losses from engine 1's view, the score, the Elo difference with a 95%% "
+            "draws and losses from engine 1's view, the score, the Elo difference with a 95% "
             "interval, the likelihood of superiority (LOS) and the draw rate. "
             "SPEC: net:CHECKPOINT (the kit's network in-process), net-usi:CHECKPOINT (the "
             "same as a `maou-kit usi` subprocess), builtin[:TEMPERATURE_CP], random, "

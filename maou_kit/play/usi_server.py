@@ -229,7 +229,7 @@ class UsiServer:
     def _send_final_info(self, thought: Thought, started: float) -> None:
         decision = thought.decision
         if decision.move == RESIGN:
-            self.send("info depth 0 score mate -0 string no legal move")
+            self.send("info string no legal move: resign")
             return
         if decision.move == DECLARE_WIN:
             self.send("info string entering-king declaration")
