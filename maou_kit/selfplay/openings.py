@@ -64,15 +64,15 @@ def parse_start_position(text: str) -> str:
     return board.sfen()
 
 
-def read_start_sfens(path: str | Path) -> list[str]:
-    """Start positions listed in `path`; errors name the file and the line."""
+def read_start_sfens(path: str | Path, option: str = "--start-sfens") -> list[str]:
+    """Start positions listed in `path`; errors name the `option`, the file and the line."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError as error:
-        raise FileNotFoundError(f"--start-sfens: no such file {path}") from error
+        raise FileNotFoundError(f"{option}: no such file {path}") from error
     except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"--start-sfens: cannot read {path}: {error}") from error
+        raise ValueError(f"{option}: cannot read {path}: {error}") from error
     sfens = []
     for line_number, line in enumerate(lines, start=1):
         text = line.split("#", 1)[0].strip()
@@ -81,9 +81,9 @@ def read_start_sfens(path: str | Path) -> list[str]:
         try:
             sfens.append(parse_start_position(text))
         except ValueError as error:
-            raise ValueError(f"--start-sfens {path} line {line_number}: {error}") from error
+            raise ValueError(f"{option} {path} line {line_number}: {error}") from error
     if not sfens:
-        raise ValueError(f"--start-sfens: {path} lists no position")
+        raise ValueError(f"{option}: {path} lists no position")
     return sfens
 
 

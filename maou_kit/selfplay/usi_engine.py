@@ -113,8 +113,9 @@ def parse_info_line(line: str) -> InfoLine | None:
 class _GuardedEngine(Engine):
     """cshogi's Engine with bounded waits and end-of-file detection."""
 
-    def __init__(self, cmd: str, timeout_s: float):
+    def __init__(self, cmd: str, timeout_s: float, args: Sequence[str] = ()):
         self.timeout_s = timeout_s
+        self.args = list(args)
         self.options: dict[str, str] = {}
         self._timed_out = False
         self._waiting_for = "usi"
@@ -125,7 +126,7 @@ class _GuardedEngine(Engine):
         try:
             # stderr is discarded: an unread pipe would block a chatty engine.
             self.proc = subprocess.Popen(
-                [self.cmd],
+                [self.cmd, *self.args],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -228,6 +229,7 @@ class UsiEnginePlayer:
 
     `options` are sent as `setoption` (only those the engine announces); `Threads`
     defaults to 1 so that a node-limited search gives the same move every run.
+    `args` are command-line arguments for the engine (e.g. `maou-kit usi --model ...`).
     """
 
     def __init__(
@@ -237,11 +239,12 @@ class UsiEnginePlayer:
         options: Mapping[str, str | int] | None = None,
         name: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        args: Sequence[str] = (),
     ):
         self.limit = limit or SearchLimit(nodes=DEFAULT_NODES)
         if self.limit.movetime_ms is not None:
             timeout_s += self.limit.movetime_ms / 1000
-        self._engine = _GuardedEngine(str(path), timeout_s)
+        self._engine = _GuardedEngine(str(path), timeout_s, args)
         self._finalizer = weakref.finalize(self, _kill, self._engine.proc)
         try:
             self._configure(dict(options or {}))
