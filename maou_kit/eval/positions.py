@@ -24,6 +24,7 @@ be traced to exactly the data it came from.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,9 +101,10 @@ def _hash_files(files: Sequence[Path]) -> str:
 
 
 def _hash_frame(frame: pl.DataFrame) -> str:
-    # polars row hashes are seeded per process by default; fixed seeds make them stable.
-    rows = frame.hash_rows(seed=0, seed_1=1, seed_2=2, seed_3=3).to_numpy()
-    return hashlib.sha256(rows.tobytes()).hexdigest()
+    """sha256 of the table's contents as uncompressed Arrow IPC (column names, types, values)."""
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 def _files_under(path: Path) -> list[Path]:
@@ -191,8 +193,8 @@ def positions_from_games(games: pl.DataFrame) -> EvalPositions:
 
 
 def _array_column(frame: pl.DataFrame, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
-    values = frame[name].to_numpy()
-    return np.ascontiguousarray(values.reshape((frame.height, *shape)), dtype=dtype)
+    # A copy: polars may hand out read-only memory, which torch.from_numpy warns about.
+    return np.array(frame[name].to_numpy().reshape((frame.height, *shape)), dtype=dtype)
 
 
 def positions_from_stage_table(frame: pl.DataFrame, kind: str) -> EvalPositions:
