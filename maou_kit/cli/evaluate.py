@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="JSON file (default evaluate.json)",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=512, help="positions per forward pass (default 512)"
+        "--batch-size", type=int, default=1024, help="positions per forward pass (default 1024)"
     )
     parser.add_argument(
         "--bootstrap",
