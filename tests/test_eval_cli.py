@@ -60,6 +60,7 @@ def test_evaluate_a_run_directory_writes_every_figure_with_its_interval(
         for name, figure in result["figures"][group].items():
             if figure["value"] is not None:
                 assert figure["ci_low"] <= figure["value"] + 1e-9 <= figure["ci_high"] + 2e-9, name
+    assert result["value_baseline"]["source"].startswith("evaluation data")
     assert set(result["breakdown"]["phase"]) == {"1-2", "3-4", "5+"}
     assert result["breakdown"]["side_to_move"]["black"]["positions"] == 9
     printed = capsys.readouterr().out
@@ -156,3 +157,22 @@ def test_bad_input_stops_with_one_line_and_exit_code_2(
     assert code == 2
     assert error.startswith("maou-kit evaluate: error:") and error.count("\n") == 1
     assert expected.lower() in error.lower()
+
+
+def test_the_value_baseline_is_the_mean_of_the_runs_training_table(games_file, tmp_path):
+    run = save_tiny_run(tmp_path / "run")
+    tables = build_stage3_tables(games_of(OPENINGS, [1, 2, 0]), 0.34, 0, progress=False)
+    data_dir = tmp_path / "stage3"
+    write_table(tables.train, data_dir / "train.feather")
+    write_table(tables.val, data_dir / "val.feather")
+    (run / "config.json").write_text(
+        json.dumps({"stage3_data_path": str(data_dir), "test_ratio": 0.2, "seed": 0})
+    )
+    output = tmp_path / "evaluate.json"
+    assert (
+        main(["evaluate", str(run), str(games_file), "--output", str(output), "--bootstrap", "10"])
+        == 0
+    )
+    baseline = json.loads(output.read_text())["value_baseline"]
+    assert baseline["constant"] == pytest.approx(float(tables.train["resultValue"].mean()))
+    assert baseline["source"].startswith("training data of the run")

@@ -14,14 +14,14 @@ from tests._eval_models import ScriptedPolicy, games_of
 
 
 def test_constant_predictor_brier_equals_the_hand_computed_value():
-    # Black wins a 4-move game: Black movers (plies 0, 2) score 1, White movers 0; a draw: 0.5.
-    positions = load_positions(games_of([["7g7f", "3c3d", "2g2f", "8c8d"], ["2g2f"]], [1, 0]))
+    # Black wins a 3-move game: Black movers (plies 0, 2) score 1, the White mover 0; a draw: 0.5.
+    positions = load_positions(games_of([["7g7f", "3c3d", "2g2f"], ["2g2f"]], [1, 0]))
     network = ScriptedPolicy(
         positions.boards, positions.hands, positions.move_labels, value_logit=np.log(0.7 / 0.3)
     )
     result = evaluate(LoadedModel(3, network, {}, {}), positions, bootstrap=20, train_mean=0.6)
     value = result["figures"]["value"]
-    outcomes = np.array([1, 0, 1, 0, 0.5])
+    outcomes = np.array([1, 0, 1, 0.5])
     assert value["brier"]["value"] == pytest.approx(np.mean((0.7 - outcomes) ** 2), abs=1e-6)
     assert value["constant_brier"]["value"] == pytest.approx(np.mean((0.6 - outcomes) ** 2))
     assert result["value_baseline"] == {"constant": 0.6, "source": "--train-mean"}
@@ -58,3 +58,19 @@ def test_best_temperature_recovers_the_overconfidence_factor():
     logits = np.linspace(-6, 6, 101)
     outcomes = 1 / (1 + np.exp(-logits / 2.5))  # the truth is the logit divided by 2.5
     assert best_temperature(logits, outcomes) == pytest.approx(2.5, rel=1e-6)
+
+
+def test_positions_of_games_without_a_result_count_for_the_policy_only():
+    positions = load_positions(games_of([["7g7f", "3c3d", "2g2f"], ["2g2f", "8c8d"]], [1, -1]))
+    network = ScriptedPolicy(
+        positions.boards, positions.hands, positions.move_labels, value_logit=np.log(0.7 / 0.3)
+    )
+    result = evaluate(LoadedModel(3, network, {}, {}), positions, bootstrap=20)
+    assert result["data"]["positions_without_result"] == 2
+    assert result["figures"]["policy"]["top1"]["n"] == 5
+    value = result["figures"]["value"]
+    assert value["brier"]["n"] == 3
+    assert value["brier"]["value"] == pytest.approx(
+        np.mean((0.7 - np.array([1, 0, 1])) ** 2), abs=1e-6
+    )
+    assert value["expected_calibration_error"]["n"] == 3

@@ -60,11 +60,17 @@ class Bootstrap:
             for index, name in enumerate(names)
         }
 
-    def unit_weights_for(self, per_position: np.ndarray) -> np.ndarray:
-        """(replicates, K) sums over units of per-unit totals of a (K, N) per-position array."""
+    def replicate_sums(
+        self, per_position: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(replicates, K) weighted totals of a (K, n) per-position array.
+
+        The n columns are the positions selected by `rows` (bool (N,)), or all of them.
+        """
+        unit = self.unit if rows is None else self.unit[np.asarray(rows, dtype=bool)]
         sums = np.zeros((per_position.shape[0], self.unit_count))
         for row, values in enumerate(per_position):
-            sums[row] = np.bincount(self.unit, weights=values, minlength=self.unit_count)
+            sums[row] = np.bincount(unit, weights=values, minlength=self.unit_count)
         return self.weights @ sums.T
 
 

@@ -223,14 +223,19 @@ def _subset_figures(per_position: dict, bootstrap: Bootstrap, rows: np.ndarray) 
 def _value_set_figures(
     logits: np.ndarray, outcomes: np.ndarray, bootstrap: Bootstrap, bins: int
 ) -> dict[str, Any]:
-    """ECE and best temperature over all positions, with bootstrap intervals."""
+    """ECE and best temperature over the positions with an outcome, with bootstrap intervals."""
+    known = np.isfinite(outcomes)
+    if not known.any():
+        missing = {"value": None, "ci_low": None, "ci_high": None, "n": 0}
+        return {"expected_calibration_error": missing, "best_temperature": missing}
+    logits, outcomes = logits[known], outcomes[known]
     predictions = sigmoid(logits)
     ece = expected_calibration_error(predictions, outcomes, bins)
     ece_replicates = expected_calibration_error(
-        predictions, outcomes, bins, bootstrap.weights, bootstrap.unit
+        predictions, outcomes, bins, bootstrap.weights, bootstrap.unit[known]
     )
     temperature = best_temperature(logits, outcomes)
-    grid_losses = bootstrap.unit_weights_for(temperature_grid_losses(logits, outcomes))
+    grid_losses = bootstrap.replicate_sums(temperature_grid_losses(logits, outcomes), known)
     temperature_replicates = TEMPERATURE_GRID[np.argmin(grid_losses, axis=1)]
     return {
         "expected_calibration_error": {
@@ -303,9 +308,12 @@ def evaluate(
             constant, source = float(train_mean), "--train-mean"
         else:
             found = _training_mean(scorer)
+            known = outcomes[np.isfinite(outcomes)]
             constant, source = found or (
-                float(np.mean(outcomes)),
-                "evaluation data (no training mean given or readable)",
+                float(known.mean()) if known.size else 0.5,
+                "evaluation data (no training mean given or readable)"
+                if known.size
+                else "0.5 (no training mean, and the data has no results)",
             )
         result["value_baseline"] = {"constant": constant, "source": source}
         per_position.update(value_figures(value_logits, outcomes, constant))

@@ -15,8 +15,9 @@ an empty board, or one piece in hand); a game position has many pieces that bloc
 defend each other, and SPEC gives no reachable-square target for it. So a Stage 1
 network is scored on a Stage 1 table only (`maou-kit build-stage1`), never on games.
 
-A games row is kept when a move was played from it, that move is legal there, and its
-game has a result; every other row is counted under its reason in `skipped`.
+A games row is kept when its position has both kings, a move was played from it and that
+move is legal there; every other row is counted under its reason in `skipped`. Rows of
+games without a result count for the policy figures but not for the value figures.
 `fingerprint` hashes the input files' bytes (or a DataFrame's contents) so a figure can
 be traced to exactly the data it came from.
 """
@@ -52,6 +53,7 @@ from maou_kit.schema import (
     RESULT_VALUE,
     RESULT_WHITE_WIN,
 )
+from maou_kit.shogi.hcp import hcp_problems
 from maou_kit.shogi.labels import labels_of_moves
 from maou_kit.shogi.legal import legal_moves_mask_from_encoded
 
@@ -147,13 +149,22 @@ def positions_from_games(games: pl.DataFrame) -> EvalPositions:
         raise ValueError(f"games table lacks column(s) {', '.join(missing)}")
     if games.height == 0:
         raise ValueError("games table has no rows")
+    skipped: dict[str, int] = {}
+    # Positions without two kings (tsume problems, for instance) are in record files but
+    # are no game positions: the network never saw one and cshogi cannot decode them.
+    rows = np.frombuffer(b"".join(games[HCP].to_list()), dtype=np.uint8).reshape(-1, 32)
+    decodable = np.array([problem is None for problem in hcp_problems(rows)], dtype=bool)
+    skipped["position without two kings"] = int((~decodable).sum())
+    if not decodable.all():
+        games = games.filter(pl.Series(decodable))
+        if games.height == 0:
+            raise ValueError("no position of the games table has both kings")
     decoded = decode_games_positions(games, progress=False)
     row_position = decoded.row_position
     white = decoded.white[row_position]
     moves = games[BEST_MOVE16].to_numpy().astype(np.int64)
     labels = labels_of_moves(moves, white).astype(np.int64)
     results = games[GAME_RESULT].to_numpy().astype(np.int64)
-    skipped: dict[str, int] = {}
     keep = moves != 0
     skipped["no move played (position only)"] = int((~keep).sum())
     legal = np.zeros(games.height, dtype=bool)
@@ -161,9 +172,8 @@ def positions_from_games(games: pl.DataFrame) -> EvalPositions:
     legal[playable] = decoded.masks[row_position[playable], labels[playable]] == 1
     skipped["move not legal in its position"] = int((keep & ~legal).sum())
     keep &= legal
-    has_result = np.isin(results, (RESULT_DRAW, RESULT_BLACK_WIN, RESULT_WHITE_WIN))
-    skipped["game without a result"] = int((keep & ~has_result).sum())
-    keep &= has_result
+    # Rows of games without a result stay for the policy figures; their outcome is NaN
+    # (see _mover_outcomes), which leaves them out of the value figures.
     rows = np.nonzero(keep)[0]
     if rows.size == 0:
         reasons = ", ".join(f"{count} {reason}" for reason, count in skipped.items() if count)
@@ -338,6 +348,7 @@ def _with_counts(positions: EvalPositions, rows: int) -> EvalPositions:
             "positions": len(positions),
             "units": len(positions.unit_names),
             "unit_kind": positions.unit_kind,
+            "positions_without_result": int(np.isnan(positions.outcomes).sum()),
         }
     )
     return positions

@@ -1,7 +1,8 @@
 """Value-head figures: Brier score, log loss, sign accuracy, calibration error, temperature.
 
 The value head gives a logit z; p = sigmoid(z) is the mover's expected score and y the
-mover's outcome (1 win, 0.5 draw, 0 loss; a Stage 3 table's mean outcome may lie between).
+mover's outcome (1 win, 0.5 draw, 0 loss; a Stage 3 table's mean outcome may lie between;
+NaN when the game has no result: every per-position figure is then NaN, i.e. left out).
 
 Per position (averaged by the caller over any subset, resampled by game):
 - `brier` = (p - y)^2; `log_loss` = -(y log p + (1 - y) log(1 - p)) (natural log);
@@ -50,7 +51,8 @@ def value_figures(
     y = np.asarray(outcomes, dtype=np.float64)
     p = sigmoid(logits)
     c = float(np.clip(constant, _CLIP, 1 - _CLIP))
-    decisive = y != 0.5
+    known = np.isfinite(y)
+    decisive = known & (y != 0.5)
     sign = np.where(decisive, (p > 0.5) == (y > 0.5), np.nan)
     constant_sign = np.where(decisive, (c > 0.5) == (y > 0.5), np.nan)
     return {
@@ -60,7 +62,7 @@ def value_figures(
         "constant_brier": (c - y) ** 2,
         "constant_log_loss": -(y * np.log(c) + (1 - y) * np.log(1 - c)),
         "constant_sign_accuracy": constant_sign,
-        "mean_prediction": p,
+        "mean_prediction": np.where(known, p, np.nan),
         "mean_outcome": y,
     }
 
