@@ -90,3 +90,18 @@ def test_export_refuses_an_output_that_is_not_onnx(exported, tmp_path, capsys):
     checkpoint, _ = exported
     assert main(["export-onnx", str(checkpoint), "--output", str(tmp_path / "model.bin")]) == 2
     assert "must end in .onnx" in capsys.readouterr().err
+
+
+def test_a_stage2_network_exports_with_one_logits_output_and_scores_the_same(tmp_path):
+    from tests._eval_models import games_of, save_tiny_run
+
+    run = save_tiny_run(tmp_path / "run")
+    output = tmp_path / "stage2.onnx"
+    assert main(["export-onnx", str(run), "--stage", "2", "--output", str(output)]) == 0
+    session = onnxruntime.InferenceSession(str(output), providers=["CPUExecutionProvider"])
+    assert [item.name for item in session.get_outputs()] == ["logits"]
+    positions = load_positions(games_of([["7g7f", "3c3d", "2g2f"]], [1]))
+    from_torch = evaluate(run, positions, stage=2, bootstrap=20)["figures"]["legal_moves"]
+    from_onnx = evaluate(output, positions, bootstrap=20)["figures"]["legal_moves"]
+    for name, figure in from_torch.items():
+        assert from_onnx[name]["value"] == pytest.approx(figure["value"], abs=1e-6), name
