@@ -5,6 +5,7 @@ legal-move figures; bad inputs stop with one line and exit code 2."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +177,42 @@ def test_the_value_baseline_is_the_mean_of_the_runs_training_table(games_file, t
     baseline = json.loads(output.read_text())["value_baseline"]
     assert baseline["constant"] == pytest.approx(float(tables.train["resultValue"].mean()))
     assert baseline["source"].startswith("training data of the run")
+
+
+def test_a_stage1_network_is_scored_on_the_stage1_patterns(tmp_path):
+    from maou_kit.model import ReachableSquaresHead, build_backbone
+    from maou_kit.train.checkpoints import save_checkpoint
+
+    backbone = build_backbone("resnet", "tiny")
+    spec = backbone.spec()
+    stamp = "20260101_000000_000000"
+    files = (
+        ({"kind": "backbone", "model": backbone.state_dict()}, f"stage1_backbone_{stamp}.pt"),
+        (
+            {"kind": "head", "model": ReachableSquaresHead(backbone.feature_dim).state_dict()},
+            f"stage1_reachable_head_{stamp}.pt",
+        ),
+    )
+    for payload, name in files:
+        save_checkpoint({**payload, "backbone_spec": spec}, tmp_path / name)
+    output = tmp_path / "evaluate.json"
+    patterns = Path(__file__).resolve().parents[1] / "data_samples" / "stage1.feather"
+    assert (
+        main(
+            [
+                "evaluate",
+                str(tmp_path / files[0][1]),
+                str(patterns),
+                "--output",
+                str(output),
+                "--bootstrap",
+                "10",
+            ]
+        )
+        == 0
+    )
+    result = json.loads(output.read_text())
+    assert result["data"]["positions"] == 1105
+    figures = result["figures"]["reachable_squares"]
+    # About 9.8% of the cells are reachable: an all-zero predictor is right on ~90% of them.
+    assert figures["baseline_accuracy"]["value"] == pytest.approx(0.902, abs=0.005)

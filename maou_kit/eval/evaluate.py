@@ -55,9 +55,6 @@ DEFAULT_BATCH_SIZE = (
     1024  # on a 2-core CPU the small resnet runs ~25% faster per position than at 512
 )
 DEFAULT_BOOTSTRAP = 1000
-# Figures shown per breakdown row (every figure of the stage is kept in the json).
-_STAGE_FIGURES = {3: POLICY_FIGURES + VALUE_FIGURES, 2: MULTILABEL_FIGURES, 1: MULTILABEL_FIGURES}
-
 
 class _Scorer:
     """A network to score, whichever file it came from."""
@@ -286,7 +283,10 @@ def evaluate(
     resampler = Bootstrap(positions.unit, bootstrap, seed)
     warnings = list(positions.notes)
     if positions.unit_kind == "position" and positions.kind in (STAGE3, STAGE2):
-        warnings.append("bootstrap by row: the data has no game ids")
+        warnings.append(
+            "bootstrap by row: the data has no game ids, so the intervals treat positions as "
+            "independent and are too narrow where positions of one game are correlated"
+        )
     result: dict[str, Any] = {
         "model": scorer.description,
         "data": {**positions.fingerprint, "skipped": positions.skipped},

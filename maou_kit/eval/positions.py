@@ -243,11 +243,9 @@ def positions_from_stage_table(frame: pl.DataFrame, kind: str) -> EvalPositions:
         positions.policy_targets = targets
         positions.move_labels = targets.argmax(axis=1).astype(np.int64)
         positions.outcomes = frame[RESULT_VALUE].cast(pl.Float32).to_numpy().copy()
-        positions.notes.append(
-            "stage-3 table: no game ids, so the bootstrap resamples positions (rows), which "
-            "understates the intervals when rows of one game are correlated; no move numbers "
-            "or sides to move, so the phase and side breakdowns are unavailable"
-        )
+    positions.notes.append(
+        f"{kind} table: no move numbers or sides to move, so no phase or side breakdowns"
+    )
     return positions
 
 
