@@ -56,6 +56,7 @@ DEFAULT_BATCH_SIZE = (
 )
 DEFAULT_BOOTSTRAP = 1000
 
+
 class _Scorer:
     """A network to score, whichever file it came from."""
 

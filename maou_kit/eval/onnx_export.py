@@ -90,20 +90,22 @@ def export_onnx(
     exporter_log = logging.getLogger("torch.onnx._internal.exporter._registration")
     previous_level = exporter_log.level
     exporter_log.setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = torch.onnx.export(
-            graph,
-            example,
-            input_names=list(INPUTS),
-            output_names=list(outputs),
-            dynamic_shapes={"board": {0: batch}, "hand": {0: batch}},
-            opset_version=opset,
-            dynamo=True,
-            external_data=False,
-            verbose=False,
-        )
-    exporter_log.setLevel(previous_level)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(
+                graph,
+                example,
+                input_names=list(INPUTS),
+                output_names=list(outputs),
+                dynamic_shapes={"board": {0: batch}, "hand": {0: batch}},
+                opset_version=opset,
+                dynamo=True,
+                external_data=False,
+                verbose=False,
+            )
+    finally:
+        exporter_log.setLevel(previous_level)
     program.save(str(output))
     onnx_model = onnx.load(str(output))
     for key, value in (

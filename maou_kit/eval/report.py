@@ -58,8 +58,9 @@ def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"model: {result['model'].get('path', result['model']['files'])} "
         f"(Stage {stage}, {result['model']['format']})",
-        f"data: {data['kind']}, {data['positions']} positions in {data['units']} "
-        f"{data['unit_kind']}s; sha256 {str(data.get('sha256_files') or data.get('sha256_rows'))[:12]}",
+        f"data: {data['kind']}, {data['positions']} positions"
+        + (f" in {data['units']} games" if data["unit_kind"] == "game" else " (no game ids)")
+        + f"; sha256 {str(data.get('sha256_files') or data.get('sha256_rows'))[:12]}",
     ]
     skipped = {reason: count for reason, count in data.get("skipped", {}).items() if count}
     if skipped:
