@@ -56,6 +56,7 @@ from maou_kit.schema import (
 from maou_kit.shogi.hcp import hcp_problems
 from maou_kit.shogi.labels import labels_of_moves
 from maou_kit.shogi.legal import legal_moves_mask_from_encoded
+from maou_kit.shogi.records.reader import RECORD_SUFFIXES
 
 GAMES, STAGE3, STAGE2, STAGE1 = "games", "stage3", "stage2", "stage1"
 _HASH_BLOCK = 1 << 20
@@ -300,10 +301,10 @@ def load_positions(
     if not files:
         raise ValueError(f"{', '.join(map(str, inputs))}: no files found")
     tables = [file for file in files if file.suffix in TABLE_SUFFIXES]
-    if tables and len(tables) < len(files):
-        others = next(file for file in files if file.suffix not in TABLE_SUFFIXES)
+    records = [file for file in files if file.suffix.lower() in RECORD_SUFFIXES]
+    if tables and records:
         raise ValueError(
-            f"the data mixes tables ({tables[0]}) with other files ({others}); pass one kind"
+            f"the data mixes tables ({tables[0]}) with record files ({records[0]}); pass one kind"
         )
     if tables:
         frame, kind = _read_tables(tables)
@@ -313,6 +314,9 @@ def load_positions(
             else positions_from_stage_table(frame, kind)
         )
         rows = frame.height
+        others = len(files) - len(tables)
+        positions.skipped["files that are not tables (ignored)"] = others
+        files = tables
     else:
         from maou_kit.data.convert import convert_records
 
