@@ -216,3 +216,18 @@ def test_a_stage1_network_is_scored_on_the_stage1_patterns(tmp_path):
     figures = result["figures"]["reachable_squares"]
     # About 9.8% of the cells are reachable: an all-zero predictor is right on ~90% of them.
     assert figures["baseline_accuracy"]["value"] == pytest.approx(0.902, abs=0.005)
+
+
+def test_records_without_results_and_no_bootstrap_still_print_a_table(run_dir, tmp_path, capsys):
+    record = tmp_path / "games.usi"
+    record.write_text("position startpos moves 7g7f 3c3d 2g2f\n")  # USI lines carry no result
+    output = tmp_path / "evaluate.json"
+    assert (
+        main(["evaluate", str(run_dir), str(record), "--output", str(output), "--bootstrap", "0"])
+        == 0
+    )
+    result = json.loads(output.read_text())
+    assert result["data"]["positions_without_result"] == 3
+    assert result["figures"]["policy"]["top1"]["ci_low"] is None  # no replicates, no interval
+    assert result["figures"]["value"]["brier"]["value"] is None
+    assert "value Brier score" in capsys.readouterr().out

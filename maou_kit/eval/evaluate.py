@@ -225,7 +225,10 @@ def _value_set_figures(
     known = np.isfinite(outcomes)
     if not known.any():
         missing = {"value": None, "ci_low": None, "ci_high": None, "n": 0}
-        return {"expected_calibration_error": missing, "best_temperature": missing}
+        return {
+            "expected_calibration_error": {**missing, "bins": bins, "binning": "equal-count"},
+            "best_temperature": missing,
+        }
     logits, outcomes = logits[known], outcomes[known]
     predictions = sigmoid(logits)
     ece = expected_calibration_error(predictions, outcomes, bins)

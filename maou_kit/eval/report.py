@@ -84,7 +84,7 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(
             f"baselines: uniform legal move (policy); constant {baseline['constant']:.4f} "
             f"from {baseline['source']} (value); ECE with "
-            f"{figures['value']['expected_calibration_error']['bins']} equal-count bins"
+            f"{result['settings']['ece_bins']} equal-count bins"
         )
     else:
         group = next(iter(figures.values()))
