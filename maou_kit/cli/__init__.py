@@ -17,6 +17,8 @@ SUBCOMMANDS = (
     "maou_kit.cli.build_tables",
     "maou_kit.cli.selfplay",
     "maou_kit.cli.learn_model",
+    "maou_kit.cli.evaluate",
+    "maou_kit.cli.export_onnx",
     "maou_kit.cli.usi",
     "maou_kit.cli.match",
 )
