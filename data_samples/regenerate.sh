@@ -40,3 +40,8 @@ extra = extra.unique("id", keep="first", maintain_order=True).filter(
 pl.concat([train, extra]).write_ipc("stage2/train.feather", compression="zstd")
 print(f"stage2/train.feather: {len(train)} + {len(extra)} extra positions")
 PY
+
+# Held-out games for evaluation (`maou-kit evaluate`): a seed never used for training data
+# (training used seeds 1-3), 140 games, kept apart from every stage table.
+maou-kit selfplay --output "$workdir/heldout" --games 140 --seed 7 --engine auto
+maou-kit convert-records "$workdir/heldout" --output heldout_games.feather --compression zstd
