@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from maou_kit.cli.table_options import add_compression_option
+from maou_kit.cli.table_options import add_compression_option, check_output_path
 
 
 def _add_split_options(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +70,7 @@ def run_stage1(args: argparse.Namespace) -> int:
     from maou_kit.data.table_io import write_table
     from maou_kit.shogi import stage1_patterns
 
+    check_output_path(args.output)
     table = stage1_patterns()
     write_table(table, args.output, args.compression)
     print(f"wrote {table.height} stage-1 patterns to {args.output}")
@@ -81,20 +82,19 @@ def _check_split_args(args: argparse.Namespace) -> None:
         raise ValueError(f"--test-ratio must be in [0, 1), got {args.test_ratio}")
     if args.shard_rows <= 0:
         raise ValueError(f"--shard-rows must be positive, got {args.shard_rows}")
+    check_output_path(args.output, folder=True)
     for path in args.games:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such games table")
 
 
 def _write(tables, args: argparse.Namespace) -> None:
-    from maou_kit.data.stage_writer import write_split
+    from maou_kit.data.stage_writer import write_splits
 
     suffix = "." + args.format
-    for split, table in (("train", tables.train), ("val", tables.val)):
-        for path in write_split(
-            table, args.output, split, args.shard_rows, suffix, args.compression
-        ):
-            print(f"wrote {path}")
+    splits = {"train": tables.train, "val": tables.val}
+    for path in write_splits(splits, args.output, args.shard_rows, suffix, args.compression):
+        print(f"wrote {path}")
     for line in tables.report.lines():
         print(line)
 

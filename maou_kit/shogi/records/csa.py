@@ -57,6 +57,11 @@ _TIME = re.compile(r"^T[0-9]+(\.[0-9]+)?$")
 
 def _statements(line: str) -> Iterator[str]:
     """A line's `,`-separated statements; a `'` starts a comment that runs to the line's end."""
+    if "," not in line:  # nearly every line: one statement
+        statement = line.strip()
+        if statement:
+            yield statement
+        return
     parts = line.split(",")
     for position, part in enumerate(parts):
         if part.lstrip().startswith("'"):
@@ -85,7 +90,9 @@ class _CsaGameReader:
     def _statement(self, number: int, statement: str) -> None:
         game = self.game
         head = statement[0]
-        if head == "'":
+        if (head == "+" or head == "-") and len(statement) == 7 and _MOVE.match(statement):
+            self._move_statement(number, statement)  # most statements: checked first
+        elif head == "'":
             self._comment(statement)
         elif head == "V" or head == "$" or _TIME.match(statement):
             return  # version, game information, time spent: not needed
@@ -107,16 +114,18 @@ class _CsaGameReader:
             if game.ending is None:
                 game.ending = Ending(statement.split()[0])
         elif _MOVE.match(statement):
-            if game.replay is None:
-                game.fail(f"line {number}: move {statement!r} before the start position")
-            elif game.ending is not None:
-                game.fail(
-                    f"line {number}: move {statement!r} after the ending {game.ending.status}"
-                )
-            else:
-                self._move(statement)
+            self._move_statement(number, statement)
         else:
             game.fail(f"line {number}: unrecognised CSA statement {statement[:40]!r}")
+
+    def _move_statement(self, number: int, statement: str) -> None:
+        game = self.game
+        if game.replay is None:
+            game.fail(f"line {number}: move {statement!r} before the start position")
+        elif game.ending is not None:
+            game.fail(f"line {number}: move {statement!r} after the ending {game.ending.status}")
+        else:
+            self._move(statement)
 
     def _comment(self, comment: str) -> None:
         game = self.game
