@@ -23,17 +23,29 @@ def _add_split_options(parser: argparse.ArgumentParser) -> None:
         "--test-ratio",
         type=float,
         default=0.2,
-        help="fraction of GAMES for validation (default 0.2)",
+        help="fraction of the games put in validation, in [0, 1); 0 = everything in "
+        "training (default %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the game-level split")
     parser.add_argument(
-        "--shard-rows", type=int, default=200_000, help="rows per output file before sharding"
+        "--seed", type=int, default=0, help="seed of the game-level split (default %(default)s)"
+    )
+    parser.add_argument(
+        "--shard-rows",
+        type=int,
+        default=200_000,
+        help="rows per output file, > 0; larger splits become train-00000, ... "
+        "(default %(default)s)",
     )
     _add_output_options(parser)
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("feather", "parquet"), default="feather")
+    parser.add_argument(
+        "--format",
+        choices=("feather", "parquet"),
+        default="feather",
+        help="table format of the output files (default %(default)s)",
+    )
     add_compression_option(parser)
 
 
@@ -48,7 +60,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stage1.set_defaults(func=run_stage1)
 
     stage2 = subparsers.add_parser(
-        "build-stage2", help="unique positions with legal-move masks, split by game"
+        "build-stage2",
+        help="unique positions with legal-move masks, split by game",
+        description=(
+            "Read games tables (from convert-records), split the games into training and "
+            "validation (--test-ratio, --seed), and write OUTPUT/train* and OUTPUT/val*: each "
+            "unique position once with its 1496-wide legal-move mask. Validation keeps only "
+            "positions not in training. Old tables in OUTPUT are replaced only once the new "
+            "ones are complete."
+        ),
     )
     _add_split_options(stage2)
     stage2.set_defaults(func=run_stage2)
@@ -56,6 +76,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stage3 = subparsers.add_parser(
         "build-stage3",
         help="positions aggregated with move frequencies and outcomes, split by game",
+        description=(
+            "Read games tables (from convert-records), split the games into training and "
+            "validation (--test-ratio, --seed), and write OUTPUT/train* and OUTPUT/val*: each "
+            "position once per side with the frequencies of the moves played there "
+            "(moveLabel), the mover's mean outcome in [0, 1] (resultValue) and the legal-move "
+            "mask. Old tables in OUTPUT are replaced only once the new ones are complete."
+        ),
     )
     _add_split_options(stage3)
     stage3.add_argument(

@@ -53,7 +53,7 @@ _RESULT_NAMES = {
 MAX_FILE_BYTES = 256 * 2**20
 MAX_SKIPS_PER_FILE = 1_000
 REPORT_LIMIT = 20
-PART_ROWS = 500_000
+PART_ROWS = 100_000
 BATCH_FILES = 64  # files whose rows are turned into one DataFrame at once
 
 
