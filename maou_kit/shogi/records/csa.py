@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import cshogi
+
 from maou_kit.shogi.records.endings import Ending, parse_summary
 from maou_kit.shogi.records.game_builder import GameBuilder
 from maou_kit.shogi.records.game_record import FileRecords, GameRecord, SkippedGame
@@ -32,6 +34,7 @@ from maou_kit.shogi.records.position import (
     cshogi_square,
     usi_square,
 )
+from maou_kit.shogi.records.replay import is_legal_move
 
 CSA_PIECES = {
     "FU": "P",
@@ -80,12 +83,27 @@ class _CsaGameReader:
         self.position_style = ""  # "PI" or "rows": the two cannot be mixed
 
     def read(self, lines: list[tuple[int, str]]) -> GameRecord | SkippedGame:
+        game = self.game
         for number, line in lines:
+            # Fast lanes for the lines that make up nearly all of a game: a plain move,
+            # a time line, a score comment. Anything else (or a move the fast lane
+            # declines) takes the general path below.
+            text = line.strip()
+            if len(text) == 7 and text[0] in "+-" and game.ending is None:
+                if game.accepting_moves and _fast_board_move(self, text):
+                    continue
+            elif text[:1] == "T" and "," not in text and _TIME.match(text):
+                continue
+            elif text[:3] == "'**" and game.replay is not None:
+                score = _SCORE.match(text)
+                if score is not None:
+                    game.set_last_eval_black_view(int(score.group(1)))
+                    continue
             for statement in _statements(line):
                 self._statement(number, statement)
-                if self.game.error is not None:
-                    return self.game.finish()
-        return self.game.finish()
+                if game.error is not None:
+                    return game.finish()
+        return game.finish()
 
     def _statement(self, number: int, statement: str) -> None:
         game = self.game
@@ -126,6 +144,9 @@ class _CsaGameReader:
             game.fail(f"line {number}: move {statement!r} after the ending {game.ending.status}")
         else:
             self._move(statement)
+
+    def _board_move(self, statement: str) -> bool:
+        return _fast_board_move(self, statement)
 
     def _comment(self, comment: str) -> None:
         game = self.game
@@ -220,6 +241,8 @@ class _CsaGameReader:
         game = self.game
         if not game.accepting_moves:
             return
+        if self._board_move(statement):
+            return
         sign, from_file, from_rank, to_file, to_rank, name = _MOVE.match(statement).groups()
         ply = game.replay.ply + 1
         if name not in CSA_PIECES:
@@ -242,6 +265,45 @@ class _CsaGameReader:
             game.play_usi(origin + destination + "+")
         else:
             game.mark_illegal(f"move {ply} {statement!r}: no such piece on {from_file}{from_rank}")
+
+
+_DIGITS = "123456789"
+
+
+def _fast_board_move(reader: _CsaGameReader, statement: str) -> bool:
+    """The common case of `_move` without USI strings: a board move (not a drop) with squares 1..9,
+    the right side to move, a known piece that stands on the origin (or promotes from it),
+    legal. Returns False, having done nothing, for anything else (the general path then
+    reads the move again and words the reason)."""
+    from_file, from_rank, to_file, to_rank = statement[1], statement[2], statement[3], statement[4]
+    if not (to_file in _DIGITS and to_rank in _DIGITS):
+        return False
+    replay = reader.game.replay
+    board = replay.board
+    if (statement[0] == "+") != (board.turn == cshogi.BLACK):
+        return False
+    if not (from_file in _DIGITS and from_rank in _DIGITS):
+        return False
+    named_type = _NAMED_TYPES.get(statement[5:])
+    if named_type is None:
+        return False
+    origin = (ord(from_file) - 49) * 9 + ord(from_rank) - 49
+    board_type = board.piece_type(origin)
+    if board_type == named_type:
+        promote = False
+    elif board_type + PROMOTION_OFFSET == named_type and board_type <= 6:
+        promote = True
+    else:
+        return False
+    move = board.move(origin, (ord(to_file) - 49) * 9 + ord(to_rank) - 49, promote)
+    if not is_legal_move(board, move):
+        return False
+    replay.push(move)
+    reader.game.evals.append(None)
+    return True
+
+
+_NAMED_TYPES = {name: CSHOGI_PIECE_TYPES[token] for name, token in CSA_PIECES.items()}
 
 
 def _split_games(text: str) -> Iterator[list[tuple[int, str]]]:
