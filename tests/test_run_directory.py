@@ -132,3 +132,17 @@ def test_an_os_error_mid_run_leaves_status_failed_with_its_reason(
     assert result["status"] == "failed"
     assert result["error"].startswith("OSError: [Errno 28] No space left on device")
     assert not (tmp_path / "run" / LOCK_NAME).exists()
+
+
+def test_a_model_dir_naming_a_file_exits_2(stage1_table, tmp_path, capsys):
+    blocker = tmp_path / "run"
+    blocker.write_text("not a folder")
+    code = main(["learn-model", "--stage", "1", "--stage1-data-path", str(stage1_table),
+                 "--model-dir", str(blocker), "--arch", "mlp-mixer", "--preset", "tiny",
+                 "--device", "cpu"])  # fmt: skip
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"maou-kit learn-model: error: {blocker}: is a file, expected a run directory; "
+        "choose another --model-dir"
+    )
+    assert blocker.read_text() == "not a folder"

@@ -44,6 +44,10 @@ class RunLock:
         self._descriptor: int | None = None
 
     def acquire(self) -> RunLock:
+        if self.run_dir.exists() and not self.run_dir.is_dir():
+            raise NotADirectoryError(
+                f"{self.run_dir}: is a file, expected a run directory; choose another --model-dir"
+            )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
