@@ -209,3 +209,23 @@ def test_a_closed_stdout_ends_quietly_and_the_table_is_still_written(small_corpu
     assert stderr == ""
     assert process.returncode == 141
     assert pl.read_ipc(output).height > 0
+
+
+@pytest.mark.parametrize(("signal_number", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_selfplay_in_one_line_keeping_finished_games(tmp_path, signal_number, code):
+    output = tmp_path / "games"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "maou_kit.cli", "selfplay", "--output", str(output),
+         "--games", "500", "--engine", "builtin"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list(output.glob("*.csa")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal_number)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    line = one_error_line(stderr, "selfplay")
+    assert "interrupted" in line and signal.Signals(signal_number).name in line
+    assert list(output.glob("*.csa"))
+    assert not list(output.glob("*.partial"))
