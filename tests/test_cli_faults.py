@@ -229,3 +229,26 @@ def test_a_signal_stops_selfplay_in_one_line_keeping_finished_games(tmp_path, si
     assert "interrupted" in line and signal.Signals(signal_number).name in line
     assert list(output.glob("*.csa"))
     assert not list(output.glob("*.partial"))
+
+
+def test_sigterm_during_build_stage2_keeps_the_old_tables(tmp_path):
+    games = pl.read_ipc(REPO_ROOT / "data_samples" / "games.feather")
+    copies = pl.concat(  # five times the shipped games, as distinct games: a build of seconds
+        [games.with_columns(pl.col("gameId") + f"/copy{copy}") for copy in range(5)]
+    )
+    games_file = write_table(copies, tmp_path / "games.feather")
+    output = tmp_path / "stage2"
+    write_splits({"train": pl.DataFrame({"x": [1]}), "val": pl.DataFrame({"x": [2]})},
+                 output, 10, ".feather")  # fmt: skip
+    before = {p.name: p.read_bytes() for p in output.iterdir()}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "maou_kit.cli", "build-stage2", str(games_file),
+         "--output", str(output)],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(2.5)  # past the imports, inside the build
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr
+    assert "interrupted (SIGTERM)" in one_error_line(stderr, "build-stage2")
+    assert {p.name: p.read_bytes() for p in output.iterdir()} == before
