@@ -54,7 +54,7 @@ MAX_FILE_BYTES = 256 * 2**20
 MAX_SKIPS_PER_FILE = 1_000
 REPORT_LIMIT = 20
 PART_ROWS = 100_000
-BATCH_FILES = 64  # files whose rows are turned into one DataFrame at once
+CHUNK_FILES = 16  # files a worker reads per message
 
 
 @dataclass(frozen=True)
@@ -280,22 +280,46 @@ def _file_tasks(
     return tasks, skipped
 
 
+def convert_files(tasks: list[FileTask]) -> list[FileConversion | TaskFailure]:
+    """`convert_file` over a chunk of files (one message each way per chunk, not per file)."""
+    return [_convert_here(task) for task in tasks]
+
+
+def _chunks(tasks: list[FileTask], workers: int) -> list[list[FileTask]]:
+    """Consecutive runs of up to `CHUNK_FILES` files, small enough that every worker gets
+    several (so a slow chunk cannot leave the others idle at the end)."""
+    size = max(1, min(CHUNK_FILES, len(tasks) // (workers * 8)))
+    return [tasks[start : start + size] for start in range(0, len(tasks), size)]
+
+
 def _in_order(
     tasks: list[FileTask], workers: int, progress: bool
 ) -> Iterator[tuple[FileTask, FileConversion | TaskFailure]]:
-    """Every task with its outcome, in task order (a few early finishers wait their turn)."""
+    """Every task with its outcome, in task order (a few early finishers wait their turn).
+
+    Workers take chunks of files. A chunk whose worker died (a crash in C++ code) is
+    read again one file per worker, so the crash is pinned on its own file and the
+    chunk's other files still convert.
+    """
     if workers >= 1:
-        stream = run_isolated(convert_file, tasks, workers)
+        chunks = _chunks(tasks, workers)
+        stream = run_isolated(convert_files, chunks, workers)
     else:
-        stream = ((i, _convert_here(t)) for i, t in enumerate(tasks))
-    waiting: dict[int, FileConversion | TaskFailure] = {}
+        chunks = [[task] for task in tasks]
+        stream = ((i, [_convert_here(t)]) for i, t in enumerate(tasks))
+    waiting: dict[int, list[FileConversion | TaskFailure] | TaskFailure] = {}
     next_index = 0
     with tqdm(total=len(tasks), disable=not progress, unit="file", desc="records") as bar:
         for index, outcome in stream:
             waiting[index] = outcome
-            bar.update()
+            bar.update(len(chunks[index]))
             while next_index in waiting:
-                yield tasks[next_index], waiting.pop(next_index)
+                outcomes = waiting.pop(next_index)
+                chunk = chunks[next_index]
+                if isinstance(outcomes, TaskFailure):  # its worker died: one file at a time
+                    retried = dict(run_isolated(convert_file, chunk, 1))
+                    outcomes = [retried[position] for position in range(len(chunk))]
+                yield from zip(chunk, outcomes, strict=True)
                 next_index += 1
 
 
@@ -409,6 +433,7 @@ __all__ = [
     "SkippedFile",
     "capped_workers",
     "convert_file",
+    "convert_files",
     "convert_records",
     "convert_records_to_file",
     "find_record_files",
