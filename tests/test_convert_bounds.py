@@ -100,3 +100,27 @@ def test_stage3_result_value_outside_zero_one_is_refused(tmp_path, value):
     )
     with pytest.raises(ValueError, match=rf"outside \[0, 1\], first {value:g} in row 4"):
         check_stage_table(path, 3)
+
+
+def test_a_chunk_whose_worker_died_is_read_again_file_by_file(tmp_path, monkeypatch):
+    corpus = csa_corpus(tmp_path / "kifu", 40)
+    real_run_isolated = convert.run_isolated
+    retried = []
+
+    def first_chunk_crashes(function, tasks, workers):
+        if function is convert.convert_files:
+            outcomes = dict(real_run_isolated(function, tasks, workers))
+            outcomes[0] = convert.TaskFailure("worker process died with SIGSEGV")
+            yield from outcomes.items()
+        else:
+            retried.append(len(tasks))
+            yield from real_run_isolated(function, tasks, workers)
+
+    monkeypatch.setattr(convert, "run_isolated", first_chunk_crashes)
+    table, report = convert_records([corpus], workers=2)
+    expected, _ = convert_records([corpus], workers=0)
+    assert retried == [
+        len(convert._chunks(convert._file_tasks([corpus], convert.ConversionReport())[0], 2)[0])
+    ]
+    assert report.files_converted == 40
+    assert table.equals(expected)
