@@ -90,7 +90,12 @@ class _CsaGameReader:
             # declines) takes the general path below.
             text = line.strip()
             if len(text) == 7 and text[0] in "+-" and game.ending is None:
-                if game.accepting_moves and _fast_board_move(self, text):
+                if (
+                    game.replay is not None
+                    and game.error is None
+                    and game.illegal is None
+                    and _fast_board_move(self, text)
+                ):
                     continue
             elif text[:1] == "T" and "," not in text and _TIME.match(text):
                 continue
@@ -267,27 +272,31 @@ class _CsaGameReader:
             game.mark_illegal(f"move {ply} {statement!r}: no such piece on {from_file}{from_rank}")
 
 
-_DIGITS = "123456789"
-
-
 def _fast_board_move(reader: _CsaGameReader, statement: str) -> bool:
-    """The common case of `_move` without USI strings: a board move (not a drop) with squares 1..9,
-    the right side to move, a known piece that stands on the origin (or promotes from it),
-    legal. Returns False, having done nothing, for anything else (the general path then
-    reads the move again and words the reason)."""
-    from_file, from_rank, to_file, to_rank = statement[1], statement[2], statement[3], statement[4]
-    if not (to_file in _DIGITS and to_rank in _DIGITS):
-        return False
+    """The common case of `_move` without USI strings: a board move (not a drop) between
+    squares 1..9, by the side to move, of a piece that stands on the origin (or promotes
+    from it), legal. Returns False, having done nothing, for anything else (the general
+    path then reads the move again and words the reason)."""
     replay = reader.game.replay
     board = replay.board
-    if (statement[0] == "+") != (board.turn == cshogi.BLACK):
+    black = board.turn == _BLACK
+    if (statement[0] == "+") != black:
         return False
-    if not (from_file in _DIGITS and from_rank in _DIGITS):
-        return False
+    if statement[1:3] == "00":  # a drop
+        usi = _DROPS.get(statement[3:])
+        if usi is None:
+            return False
+        move = board.move_from_usi(usi)
+        if not is_legal_move(board, move):
+            return False
+        replay.push(move)
+        reader.game.evals.append(None)
+        return True
+    origin = _SQUARES.get(statement[1:3])
+    destination = _SQUARES.get(statement[3:5])
     named_type = _NAMED_TYPES.get(statement[5:])
-    if named_type is None:
+    if origin is None or destination is None or named_type is None:
         return False
-    origin = (ord(from_file) - 49) * 9 + ord(from_rank) - 49
     board_type = board.piece_type(origin)
     if board_type == named_type:
         promote = False
@@ -295,14 +304,33 @@ def _fast_board_move(reader: _CsaGameReader, statement: str) -> bool:
         promote = True
     else:
         return False
-    move = board.move(origin, (ord(to_file) - 49) * 9 + ord(to_rank) - 49, promote)
-    if not is_legal_move(board, move):
+    move = board.move(origin, destination, promote)
+    if not board.is_legal(move):
+        return False
+    # The two rules `Board.is_legal` leaves out (see `replay.is_legal_move`).
+    depth = destination % 9 if black else 8 - destination % 9
+    if promote:
+        if depth > 2 and (origin % 9 if black else 8 - origin % 9) > 2:
+            return False
+    elif (board_type <= 2 and depth == 0) or (board_type == 3 and depth <= 1):
         return False
     replay.push(move)
     reader.game.evals.append(None)
     return True
 
 
+_BLACK = cshogi.BLACK
+# "76FU" -> "P*7f": the USI drop of a CSA drop's destination and piece.
+_DROPS = {
+    f"{file}{rank}{name}": f"{CSA_PIECES[name]}*{usi_square(file, rank)}"
+    for file in range(1, 10)
+    for rank in range(1, 10)
+    for name in ("FU", "KY", "KE", "GI", "KI", "KA", "HI")
+}
+# "76" -> cshogi square index of file 7, rank 6 (files and ranks 1..9 only).
+_SQUARES = {
+    f"{file}{rank}": (file - 1) * 9 + rank - 1 for file in range(1, 10) for rank in range(1, 10)
+}
 _NAMED_TYPES = {name: CSHOGI_PIECE_TYPES[token] for name, token in CSA_PIECES.items()}
 
 
