@@ -325,7 +325,7 @@ def _in_order(
 
 def _converted(
     paths: Sequence[str | Path], workers: int, progress: bool, report: ConversionReport,
-    skip_lines: list[str] | TextIO,
+    skip_lines: TextIO | _Discard,
 ) -> Iterator[FileRows]:  # fmt: skip
     """The rows of every converted file, in order, filling `report` and `skip_lines`."""
     if workers < 0:
@@ -355,6 +355,8 @@ def _converted(
 
 
 class _Discard:
+    """A skip-list sink that keeps nothing (in-memory conversion keeps every reason)."""
+
     def write(self, text: str) -> None:
         pass
 
