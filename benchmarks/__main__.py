@@ -27,6 +27,7 @@ from benchmarks.table import format_table
 # Row groups in table order: module name under `benchmarks`, each with `measure(quick, options)`.
 ROW_MODULES = (
     "target_generation",
+    "conversion",
     "loop_overhead",
     "data_path",
     "time_to_threshold",

@@ -111,8 +111,12 @@ def test_two_processes_match_one_process_at_twice_the_batch(tmp_path: Path) -> N
         assert double["stages"][stage]["achieved"] == pytest.approx(
             single["stages"][stage]["achieved"], rel=1e-3
         )
-    one = torch.load(single["stages"]["3"]["checkpoints"]["stage3"], weights_only=True)
-    two = torch.load(double["stages"]["3"]["checkpoints"]["stage3"], weights_only=True)
+    one = torch.load(
+        tmp_path / "one" / single["stages"]["3"]["checkpoints"]["stage3"], weights_only=True
+    )
+    two = torch.load(
+        tmp_path / "two" / double["stages"]["3"]["checkpoints"]["stage3"], weights_only=True
+    )
     # Not bit-equal: the ranks' half-batch gradients are averaged in another order than
     # one full batch's, and Adam turns rounding in near-zero gradients into steps of
     # up to the learning rate; 1e-2 is under the ~40 Adam steps x lr these runs take.

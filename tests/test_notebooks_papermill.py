@@ -66,7 +66,7 @@ def test_gated_stage_notebook_meets_its_smoke_gate_and_saves_checkpoints(name, s
     summary = result["stages"][str(stage)]
     assert result["status"] == "completed"
     assert summary["threshold_met"] is True and summary["epochs_trained"] == 1
-    assert all(Path(path).is_file() for path in summary["checkpoints"].values())
+    assert all((run_dir / path).is_file() for path in summary["checkpoints"].values())
     assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == 1
     assert (run_dir / "curves.png").stat().st_size > 0
 
@@ -76,7 +76,7 @@ def test_policy_value_notebook_trains_the_requested_epochs(tmp_path):
     _execute("03_stage3_policy_value", tmp_path, RUN_DIR=str(run_dir), SMOKE=True, EPOCHS=2)
     summary = _result(run_dir)["stages"]["3"]
     assert summary["epochs_trained"] == 2 and summary["metric_name"] == "val_loss"
-    assert Path(summary["checkpoints"]["stage3"]).is_file()
+    assert (run_dir / summary["checkpoints"]["stage3"]).is_file()
 
 
 def test_curriculum_notebook_compares_stage3_from_backbone_and_from_scratch(tmp_path):

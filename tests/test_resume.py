@@ -89,7 +89,7 @@ def _result(run_dir: Path) -> dict:
 
 
 def _final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
-    payload = load_checkpoint(_result(run_dir)["stages"]["3"]["checkpoints"]["stage3"])
+    payload = load_checkpoint(run_dir / _result(run_dir)["stages"]["3"]["checkpoints"]["stage3"])
     return {
         f"{part}.{name}": tensor
         for part in ("backbone", "policy_head", "value_head")
@@ -346,3 +346,15 @@ def test_stage3_resumed_after_early_stopping_trains_no_further():
     result = loop.run()
     assert (result.epochs_trained, result.best_epoch, result.final_loss) == (2, 1, 2.5)
     assert loop.parts.stepper.optimizer_steps == 0
+
+
+def test_resume_with_the_checkpoint_deleted_says_the_stage_starts_again(tables, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    _interrupted_run(tables, run_dir, 2, 2)
+    checkpoint = run_dir / _result(run_dir)["progress"]["checkpoint"]
+    checkpoint.unlink()
+    MultiStageTrainingOrchestrator.resume(run_dir).run()
+    assert (
+        f"{checkpoint}: missing, although stage 2 finished an epoch; the stage starts again "
+        "from its first epoch"
+    ) in capsys.readouterr().err

@@ -63,7 +63,8 @@ def test_all_stages_write_result_metrics_config_and_checkpoints(full_run):
         assert stage["threshold_met"] is True and stage["epochs_trained"] == 1
         assert {"metric_name", "achieved", "threshold", "baseline", "seconds"} <= set(stage)
         assert sorted(stage["checkpoints"]) == ["backbone", "head"]
-        assert all(Path(path).is_file() for path in stage["checkpoints"].values())
+        # stored relative to the run directory
+        assert all((model_dir / path).is_file() for path in stage["checkpoints"].values())
     assert result["stages"]["3"]["metric_name"] == "val_loss"
     names = sorted(path.name.rsplit("_", 3)[0] for path in model_dir.glob("*.pt"))
     expected = ["stage1_backbone", "stage1_reachable_head", "stage2_backbone",

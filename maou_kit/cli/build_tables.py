@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from maou_kit.cli.table_options import add_compression_option
+from maou_kit.cli.table_options import add_compression_option, check_output_path
 
 
 def _add_split_options(parser: argparse.ArgumentParser) -> None:
@@ -23,17 +23,29 @@ def _add_split_options(parser: argparse.ArgumentParser) -> None:
         "--test-ratio",
         type=float,
         default=0.2,
-        help="fraction of GAMES for validation (default 0.2)",
+        help="fraction of the games put in validation, in [0, 1); 0 = everything in "
+        "training (default %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the game-level split")
     parser.add_argument(
-        "--shard-rows", type=int, default=200_000, help="rows per output file before sharding"
+        "--seed", type=int, default=0, help="seed of the game-level split (default %(default)s)"
+    )
+    parser.add_argument(
+        "--shard-rows",
+        type=int,
+        default=200_000,
+        help="rows per output file, > 0; larger splits become train-00000, ... "
+        "(default %(default)s)",
     )
     _add_output_options(parser)
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("feather", "parquet"), default="feather")
+    parser.add_argument(
+        "--format",
+        choices=("feather", "parquet"),
+        default="feather",
+        help="table format of the output files (default %(default)s)",
+    )
     add_compression_option(parser)
 
 
@@ -48,7 +60,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stage1.set_defaults(func=run_stage1)
 
     stage2 = subparsers.add_parser(
-        "build-stage2", help="unique positions with legal-move masks, split by game"
+        "build-stage2",
+        help="unique positions with legal-move masks, split by game",
+        description=(
+            "Read games tables (from convert-records), split the games into training and "
+            "validation (--test-ratio, --seed), and write OUTPUT/train* and OUTPUT/val*: each "
+            "unique position once with its 1496-wide legal-move mask. Validation keeps only "
+            "positions not in training. Old tables in OUTPUT are replaced only once the new "
+            "ones are complete."
+        ),
     )
     _add_split_options(stage2)
     stage2.set_defaults(func=run_stage2)
@@ -56,6 +76,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stage3 = subparsers.add_parser(
         "build-stage3",
         help="positions aggregated with move frequencies and outcomes, split by game",
+        description=(
+            "Read games tables (from convert-records), split the games into training and "
+            "validation (--test-ratio, --seed), and write OUTPUT/train* and OUTPUT/val*: each "
+            "position once per side with the frequencies of the moves played there "
+            "(moveLabel), the mover's mean outcome in [0, 1] (resultValue) and the legal-move "
+            "mask. Old tables in OUTPUT are replaced only once the new ones are complete."
+        ),
     )
     _add_split_options(stage3)
     stage3.add_argument(
@@ -70,6 +97,7 @@ def run_stage1(args: argparse.Namespace) -> int:
     from maou_kit.data.table_io import write_table
     from maou_kit.shogi import stage1_patterns
 
+    check_output_path(args.output)
     table = stage1_patterns()
     write_table(table, args.output, args.compression)
     print(f"wrote {table.height} stage-1 patterns to {args.output}")
@@ -81,20 +109,19 @@ def _check_split_args(args: argparse.Namespace) -> None:
         raise ValueError(f"--test-ratio must be in [0, 1), got {args.test_ratio}")
     if args.shard_rows <= 0:
         raise ValueError(f"--shard-rows must be positive, got {args.shard_rows}")
+    check_output_path(args.output, folder=True)
     for path in args.games:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such games table")
 
 
 def _write(tables, args: argparse.Namespace) -> None:
-    from maou_kit.data.stage_writer import write_split
+    from maou_kit.data.stage_writer import write_splits
 
     suffix = "." + args.format
-    for split, table in (("train", tables.train), ("val", tables.val)):
-        for path in write_split(
-            table, args.output, split, args.shard_rows, suffix, args.compression
-        ):
-            print(f"wrote {path}")
+    splits = {"train": tables.train, "val": tables.val}
+    for path in write_splits(splits, args.output, args.shard_rows, suffix, args.compression):
+        print(f"wrote {path}")
     for line in tables.report.lines():
         print(line)
 

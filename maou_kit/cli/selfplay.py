@@ -6,13 +6,12 @@ Argument parsing and reporting only; the games are played by `maou_kit.selfplay`
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from maou_kit.cli.table_options import check_output_path
 
 DEFAULT_GAMES = 10
 DEFAULT_SEED = 0
@@ -97,8 +96,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
             raise ValueError(f"--{option.replace('_', '-')} must be positive, got {value}")
     if not args.temperature >= 0:  # also refuses nan
         raise ValueError(f"--temperature must be >= 0, got {args.temperature}")
-    if args.output.exists() and not args.output.is_dir():
-        raise NotADirectoryError(f"--output: {args.output} exists and is not a folder")
+    check_output_path(args.output, folder=True)
 
 
 def _engine_options(pairs: list[str]) -> dict[str, str]:
@@ -161,8 +159,9 @@ def run(args: argparse.Namespace) -> int:
         progress.update(1)
         progress.set_postfix(plies=plies_so_far)
 
-    # closes the engine process also on errors, Ctrl-C and `kill`
-    with player, _exit_on_sigterm():
+    # closes the engine process also on errors, Ctrl-C and `kill` (`main` turns SIGTERM
+    # into an exception like Ctrl-C)
+    with player:
         print(f"selfplay: {description}", flush=True)
         started = time.perf_counter()
         with tqdm(total=args.games, unit="game", disable=not sys.stderr.isatty()) as progress:
@@ -180,24 +179,6 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     _print_report(summaries, elapsed, args.output)
     return 0
-
-
-@contextmanager
-def _exit_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit while playing, so `with` blocks close the engine."""
-
-    def terminate(signal_number: int, frame: object) -> None:
-        raise SystemExit(128 + signal_number)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, terminate)
-    except ValueError:  # not the main thread: leave signal handling alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _print_report(summaries: list, elapsed: float, output: Path) -> None:

@@ -23,7 +23,8 @@ Tables are written and read by `write_table` / `read_table` (from `table_io`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import cshogi
 import numpy as np
@@ -36,7 +37,6 @@ from maou_kit.schema import (
     EVAL,
     GAME_ID,
     GAME_RESULT,
-    GAMES_COLUMNS,
     HCP,
     ID,
     MOVES,
@@ -46,7 +46,17 @@ from maou_kit.schema import (
 from maou_kit.shogi.records.game_record import POSITION, GameRecord
 from maou_kit.shogi.sfen import parse_sfen
 
-__all__ = ["GAMES_SCHEMA", "games_table", "hcpe_table", "read_table", "write_table"]
+__all__ = [
+    "GAMES_SCHEMA",
+    "FileRows",
+    "games_table",
+    "hcpe_rows",
+    "hcpe_table",
+    "read_table",
+    "records_rows",
+    "rows_table",
+    "write_table",
+]
 
 GAMES_SCHEMA = pl.Schema(
     {
@@ -69,48 +79,176 @@ def _clip(score: int | None) -> int | None:
     return None if score is None else max(-EVAL_LIMIT, min(EVAL_LIMIT, int(score)))
 
 
-def _game_rows(record: GameRecord) -> tuple[np.ndarray, list[int]]:
-    """(hcp of each row, move16 of each row) for one record, replaying its moves."""
+@dataclass
+class FileRows:
+    """The games-table rows of one file in compact, picklable numpy form (no polars), so a
+    worker process can build them cheaply and the parent turns many files into one
+    DataFrame at once (`rows_table`).
+
+    Per row: `hcps` (n x 32), `move16`, `evals` with `eval_known`, `numbers` (the ply, or
+    the HCPE record index) and `row_game` (index into the per-game lists).
+    """
+
+    hcps: np.ndarray
+    move16: np.ndarray
+    evals: np.ndarray
+    eval_known: np.ndarray
+    numbers: np.ndarray
+    row_game: np.ndarray
+    game_ids: list[str]
+    results: list[int]
+    ratings: list[list[float]]
+    statuses: list[str]
+    lengths: list[int | None]  # None: HCPE (moves and ply unknown)
+
+    @property
+    def height(self) -> int:
+        return len(self.move16)
+
+
+def _record_rows(record: GameRecord) -> tuple[np.ndarray, np.ndarray]:
+    """(hcp of each row, move16 of each row) for one record: the ones its reader kept, or
+    replayed here (every move checked) for a record built by hand."""
+    if record.hcps is not None and record.move16s is not None:
+        return record.hcps, record.move16s
     board = cshogi.Board(parse_sfen(record.start_sfen))
     if record.kind == POSITION:
         hcps = np.empty((1, 32), dtype=np.uint8)
         board.to_hcp(hcps[0])
-        return hcps, [0]
+        return hcps, np.zeros(1, dtype=np.uint16)
     hcps = np.empty((len(record.moves), 32), dtype=np.uint8)
-    move16s = []
+    move16s = np.empty(len(record.moves), dtype=np.uint16)
     for ply, usi in enumerate(record.moves):
         move = board.move_from_usi(usi)
         if move == 0 or move not in board.legal_moves:
             raise ValueError(f"{record.game_id}: move {ply + 1} {usi!r} is not legal")
         board.to_hcp(hcps[ply])
-        move16s.append(cshogi.move16(move))
+        move16s[ply] = cshogi.move16(move)
         board.push(move)
     return hcps, move16s
 
 
-def games_table(records: Iterable[GameRecord]) -> pl.DataFrame:
-    """The games table of `records` (one row per move; one per position record)."""
-    hcp_blocks, columns = [], {name: [] for name in GAMES_COLUMNS if name != HCP}
+def records_rows(records: Iterable[GameRecord]) -> FileRows:
+    """The rows of game records (one per move; one per position record)."""
+    hcp_blocks, move_blocks, eval_blocks, known_blocks, games = [], [], [], [], []
+    game_ids, results, ratings, statuses, lengths = [], [], [], [], []
     for record in records:
-        hcps, move16s = _game_rows(record)
+        hcps, move16s = _record_rows(record)
         rows = len(move16s)
         hcp_blocks.append(hcps)
+        move_blocks.append(move16s)
         if record.evals is not None and record.kind != POSITION:
-            columns[EVAL].extend(_clip(value) for value in record.evals)
+            values = [_clip(value) for value in record.evals]
+            eval_blocks.append(np.array([v or 0 for v in values], dtype=np.int32))
+            known_blocks.append(np.array([v is not None for v in values], dtype=bool))
         else:
-            columns[EVAL].extend([None] * rows)
-        columns[BEST_MOVE16].extend(move16s)
-        columns[GAME_RESULT].extend([record.result] * rows)
-        columns[ID].extend(f"{record.game_id}:{ply}" for ply in range(rows))
-        ratings = list(record.ratings) if record.ratings is not None else []
-        columns[RATINGS].extend([ratings] * rows)
-        columns[ENDGAME_STATUS].extend([record.endgame_status] * rows)
-        columns[MOVES].extend([len(record.moves)] * rows)
-        columns[GAME_ID].extend([record.game_id] * rows)
-        columns[PLY].extend(range(rows))
-    all_hcps = np.concatenate(hcp_blocks) if hcp_blocks else np.empty((0, 32), np.uint8)
-    data = {HCP: [row.tobytes() for row in all_hcps], **columns}
-    return pl.DataFrame(data, schema=GAMES_SCHEMA)
+            eval_blocks.append(np.zeros(rows, dtype=np.int32))
+            known_blocks.append(np.zeros(rows, dtype=bool))
+        games.append(rows)
+        game_ids.append(record.game_id)
+        results.append(record.result)
+        ratings.append(list(record.ratings) if record.ratings is not None else [])
+        statuses.append(record.endgame_status)
+        lengths.append(len(record.moves))
+    counts = np.array(games, dtype=np.int64)
+    return FileRows(
+        hcps=np.concatenate(hcp_blocks) if hcp_blocks else np.empty((0, 32), np.uint8),
+        move16=np.concatenate(move_blocks) if move_blocks else np.empty(0, np.uint16),
+        evals=np.concatenate(eval_blocks) if eval_blocks else np.empty(0, np.int32),
+        eval_known=np.concatenate(known_blocks) if known_blocks else np.empty(0, bool),
+        numbers=_ranges(counts),
+        row_game=np.repeat(np.arange(len(counts), dtype=np.int64), counts),
+        game_ids=game_ids,
+        results=results,
+        ratings=ratings,
+        statuses=statuses,
+        lengths=lengths,
+    )
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """0..c-1 for each count c, concatenated."""
+    total = int(counts.sum())
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype=np.int64) - starts
+
+
+def hcpe_rows(records: np.ndarray, game_id: str, indices: np.ndarray | None = None) -> FileRows:
+    """The rows of HCPE records (see `hcpe_table`)."""
+    indices = np.arange(len(records)) if indices is None else np.asarray(indices)
+    return _hcpe_file_rows(records, game_id, indices)
+
+
+def _hcpe_file_rows(records: np.ndarray, game_id: str, indices: np.ndarray) -> FileRows:
+    # HCPE results are per record, so each record is its own "game" entry in the lists
+    # (all with the file's game id).
+    count = len(records)
+    return FileRows(
+        hcps=np.ascontiguousarray(records["hcp"]).reshape(count, 32),
+        move16=records["bestMove16"].view(np.uint16).copy(),
+        evals=np.clip(records["eval"].astype(np.int32), -EVAL_LIMIT, EVAL_LIMIT),
+        eval_known=np.ones(count, dtype=bool),
+        numbers=indices.astype(np.int64),
+        row_game=np.arange(count, dtype=np.int64),
+        game_ids=[game_id] * count,
+        results=records["gameResult"].astype(np.int64).tolist(),
+        ratings=[[]] * count,
+        statuses=[""] * count,
+        lengths=[None] * count,
+    )
+
+
+def rows_table(parts: Sequence[FileRows]) -> pl.DataFrame:
+    """One games table (GAMES_SCHEMA) from the rows of many files, built column-wise."""
+    parts = [part for part in parts if part.height]
+    if not parts:
+        return pl.DataFrame(schema=GAMES_SCHEMA)
+    offsets = np.cumsum([0] + [len(part.game_ids) for part in parts[:-1]])
+    row_game = np.concatenate([p.row_game + o for p, o in zip(parts, offsets, strict=True)])
+    per_game = pl.DataFrame(
+        {
+            GAME_ID: [g for part in parts for g in part.game_ids],
+            GAME_RESULT: [r for part in parts for r in part.results],
+            RATINGS: [r for part in parts for r in part.ratings],
+            ENDGAME_STATUS: [s for part in parts for s in part.statuses],
+            MOVES: [n for part in parts for n in part.lengths],
+        },
+        schema={
+            GAME_ID: pl.Utf8, GAME_RESULT: pl.Int8, RATINGS: pl.List(pl.Float32),
+            ENDGAME_STATUS: pl.Utf8, MOVES: pl.Int16,
+        },
+    )  # fmt: skip
+    hcps = np.concatenate([part.hcps for part in parts])
+    flat = np.ascontiguousarray(hcps).tobytes()
+    rows = pl.DataFrame(
+        {
+            HCP: pl.Series([flat[i : i + 32] for i in range(0, len(flat), 32)], dtype=pl.Binary),
+            "_eval": np.concatenate([part.evals for part in parts]),
+            "_known": np.concatenate([part.eval_known for part in parts]),
+            BEST_MOVE16: np.concatenate([part.move16 for part in parts]),
+            "_number": np.concatenate([part.numbers for part in parts]),
+            "_game": row_game,
+        }
+    )
+    games = per_game[row_game]
+    table = pl.concat([rows, games], how="horizontal").select(
+        pl.col(HCP),
+        pl.when(pl.col("_known")).then(pl.col("_eval")).cast(pl.Int16).alias(EVAL),
+        pl.col(BEST_MOVE16).cast(pl.UInt16),
+        pl.col(GAME_RESULT),
+        pl.concat_str(pl.col(GAME_ID), pl.lit(":"), pl.col("_number").cast(pl.Utf8)).alias(ID),
+        pl.col(RATINGS),
+        pl.col(ENDGAME_STATUS),
+        pl.col(MOVES),
+        pl.col(GAME_ID),
+        pl.when(pl.col(MOVES).is_not_null()).then(pl.col("_number")).cast(pl.Int16).alias(PLY),
+    )
+    return table
+
+
+def games_table(records: Iterable[GameRecord]) -> pl.DataFrame:
+    """The games table of `records` (one row per move; one per position record)."""
+    return rows_table([records_rows(records)])
 
 
 def hcpe_table(
@@ -123,21 +261,5 @@ def hcpe_table(
     game a record belongs to or at which ply, so `ply` and `moves` are null and all
     rows of a file share `gameId` (a split by game keeps the file on one side).
     """
-    count = len(records)
-    indices = np.arange(count) if indices is None else np.asarray(indices)
-    hcp_bytes = np.ascontiguousarray(records["hcp"]).tobytes()
-    return pl.DataFrame(
-        {
-            HCP: [hcp_bytes[32 * row : 32 * row + 32] for row in range(count)],
-            EVAL: np.clip(records["eval"].astype(np.int32), -EVAL_LIMIT, EVAL_LIMIT),
-            BEST_MOVE16: records["bestMove16"].view(np.uint16),
-            GAME_RESULT: records["gameResult"].astype(np.int8),
-            ID: [f"{game_id}:{index}" for index in indices],
-            RATINGS: [[] for _ in range(count)],
-            ENDGAME_STATUS: [""] * count,
-            MOVES: [None] * count,
-            GAME_ID: [game_id] * count,
-            PLY: [None] * count,
-        },
-        schema=GAMES_SCHEMA,
-    )
+    indices = np.arange(len(records)) if indices is None else np.asarray(indices)
+    return rows_table([_hcpe_file_rows(records, game_id, indices)])

@@ -13,6 +13,8 @@ missing file) that names the file and the problem. In order:
    are not.
 3. Finite float targets (Stage 3 `moveLabel` and `resultValue`): no NaN, inf or null,
    which would turn the loss into NaN mid-run.
+4. Target ranges: Stage 3 `resultValue` is the mover's mean outcome, in [0, 1]; a value
+   outside trains silently to a negative loss, so it is refused.
 
 Cost of step 3: one lazy polars query per file reads just those target columns and
 reduces each to one number (its count of bad values; a second query finds the first
@@ -57,6 +59,9 @@ STAGE_OPTIONAL_SHAPES: dict[int, dict[str, tuple[int, ...]]] = {3: STAGE3_OPTION
 # Float targets a stage trains on: each must be finite in every row.
 STAGE_FLOAT_TARGETS: dict[int, tuple[str, ...]] = {1: (), 2: (), 3: (MOVE_LABEL, RESULT_VALUE)}
 
+# Targets with a bounded range: column -> (low, high), both included.
+STAGE_TARGET_RANGES: dict[int, dict[str, tuple[float, float]]] = {3: {RESULT_VALUE: (0.0, 1.0)}}
+
 _INTEGERS = "integers"
 _MASK_VALUES = "integers or booleans"
 _NUMBERS = "numbers"
@@ -81,6 +86,7 @@ def check_stage_table(path: Path, stage: int) -> int:
     present = [name for name in (*STAGE_COLUMN_SHAPES[stage], *(optional or {})) if name in schema]
     check_element_dtypes(path, schema, present)
     check_finite_targets(path, STAGE_FLOAT_TARGETS[stage])
+    check_target_ranges(path, STAGE_TARGET_RANGES.get(stage, {}))
     return rows
 
 
@@ -125,6 +131,26 @@ def check_finite_targets(path: Path, columns: Iterable[str]) -> None:
             raise ValueError(
                 f"{path}: column {name} holds {count} NaN, inf or null value(s), first in row "
                 f"{row}; targets must be finite"
+            )
+
+
+def check_target_ranges(path: Path, ranges: Mapping[str, tuple[float, float]]) -> None:
+    """Refuse a value outside its column's [low, high] (one lazy query per file)."""
+    if not ranges:
+        return
+    lazy = scan_table(path)
+    names = list(ranges)
+    outside = [~pl.col(name).is_between(*ranges[name]) for name in names]
+    counts = _collect(path, names, lazy.select(test.sum() for test in outside))
+    for name, test, count in zip(names, outside, counts, strict=True):
+        if count:
+            row, value = _collect(
+                path, [name], lazy.with_row_index("_row").filter(test).select("_row", name).head(1)
+            )
+            low, high = ranges[name]
+            raise ValueError(
+                f"{path}: column {name} holds {count} value(s) outside [{low:g}, {high:g}], "
+                f"first {value:g} in row {row}; rebuild the table with maou-kit build-stage3"
             )
 
 

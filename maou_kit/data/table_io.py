@@ -7,7 +7,11 @@ training loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import re
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -28,8 +32,9 @@ FEATHER_COMPRESSIONS = ("lz4", "zstd", "uncompressed")
 def write_table(df: pl.DataFrame, path: str | Path, compression: str = "lz4") -> Path:
     """Write `df` to `path` (.feather as Arrow IPC, LZ4 by default like upstream; .parquet as zstd).
 
-    The file is written under a temporary name and renamed, so a reader never
-    sees a half-written table.
+    The file is written under a temporary name (hidden, unique to this process) and
+    renamed, so a reader never sees a half-written table; the temporary file is removed
+    when the write fails or is interrupted (disk full, Ctrl-C, SIGTERM).
     """
     path = Path(path)
     _check_suffix(path)
@@ -38,13 +43,45 @@ def write_table(df: pl.DataFrame, path: str | Path, compression: str = "lz4") ->
             f"unknown compression {compression!r}; use one of {', '.join(FEATHER_COMPRESSIONS)}"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if path.suffix == ".feather":
-        df.write_ipc(tmp, compression=compression)
-    else:
-        df.write_parquet(tmp, compression="zstd")
-    tmp.replace(path)
+    with temporary_sibling(path) as tmp:
+        try:
+            if path.suffix == ".feather":
+                df.write_ipc(tmp, compression=compression)
+            else:
+                df.write_parquet(tmp, compression="zstd")
+        except (OSError, pl.exceptions.PolarsError) as error:
+            raise os_error_of(error, path) from error
+        tmp.replace(path)
     return path
+
+
+_OS_ERROR_NUMBER = re.compile(r"os error (\d+)")
+
+
+def os_error_of(error: Exception, path: Path) -> Exception:
+    """The error as an OSError naming `path` and its errno (polars raises OSError without
+    either, or a ComputeError whose text ends in "(os error 28)"); other errors unchanged."""
+    if isinstance(error, OSError) and error.errno is not None and error.filename is not None:
+        return error
+    match = _OS_ERROR_NUMBER.search(str(error))
+    if match is None:
+        return error
+    number = int(match.group(1))
+    return OSError(number, os.strerror(number), str(path))
+
+
+@contextmanager
+def temporary_sibling(path: Path) -> Iterator[Path]:
+    """A hidden temporary name beside `path` (`.NAME.PID.tmp`), removed on the way out
+    unless it was renamed into place; the pid keeps two processes' writes apart."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+    finally:
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 def scan_table(path: str | Path) -> pl.LazyFrame:

@@ -108,6 +108,9 @@ def write_csa(record: GameRecord, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(game_to_csa(record), encoding="utf-8", newline="\n")
-    partial.replace(path)
+    try:
+        partial.write_text(game_to_csa(record), encoding="utf-8", newline="\n")
+        partial.replace(path)
+    finally:  # a failed or interrupted write (disk full, Ctrl-C, SIGTERM) leaves nothing
+        partial.unlink(missing_ok=True)
     return path

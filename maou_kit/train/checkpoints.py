@@ -65,7 +65,7 @@ def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
     """Write `payload` (plus the format tag) to `path` atomically, creating parent dirs."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # unique per process
     try:
         with temporary.open("wb") as handle:
             torch.save({"format": CHECKPOINT_FORMAT, **payload}, handle)

@@ -30,6 +30,8 @@ only (`is_main_process()`).
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,7 @@ from maou_kit.train.resume import (
     read_saved_config,
 )
 from maou_kit.train.run_files import RunFiles
+from maou_kit.train.run_lock import RunLock
 from maou_kit.train.seeding import seed_everything, stage_seed
 from maou_kit.train.stage_runs import StageContext, run_gated_stage, run_policy_value
 from maou_kit.train.stages import StageResult, TrainingStage
@@ -92,6 +95,14 @@ def gate_failure_message(result: StageResult) -> str:
         f"  Hint: try increasing {options[0]}, lowering {options[1]}, "
         f"adjusting {options[2]} or changing {options[3]}"
     )
+
+
+def _inside(path: str, run_dir: Path) -> str:
+    """`path` relative to `run_dir` when it lies there; unchanged otherwise."""
+    try:
+        return Path(path).resolve().relative_to(run_dir.resolve()).as_posix()
+    except ValueError:
+        return path
 
 
 class MultiStageTrainingOrchestrator:
@@ -149,6 +160,14 @@ class MultiStageTrainingOrchestrator:
                 checkpoint = self.model_dir / progress["checkpoint"]
                 if checkpoint.exists():  # a corrupt one fails here, naming the file
                     self._resume_state = load_progress_checkpoint(checkpoint, progress["stage"])
+                elif self.files.metrics_line_count() > progress["metrics_lines"] and (
+                    is_main_process()
+                ):  # an epoch finished, so its checkpoint was written and then removed
+                    print(
+                        f"{checkpoint}: missing, although stage {progress['stage']} finished an "
+                        "epoch; the stage starts again from its first epoch",
+                        file=sys.stderr,
+                    )
         start = self._starting_backbone(config.stages[0])
         if start is not None:
             load_backbone_weights(self._build_backbone(), start)  # fails now, not mid-run
@@ -167,6 +186,13 @@ class MultiStageTrainingOrchestrator:
     # ------------------------------------------------------------------ run
     def run(self) -> dict[TrainingStage, StageResult]:
         inputs = self.validate()
+        # One writer per run directory, for the whole run (rank 0 writes it alone).
+        with RunLock(self.model_dir) if is_main_process() else contextlib.nullcontext():
+            return self._run_locked(inputs)
+
+    def _run_locked(
+        self, inputs: dict[TrainingStage, StageInputs]
+    ) -> dict[TrainingStage, StageResult]:
         config = self.config
         if self._resume_point is None:
             self._start_run_files(inputs)
@@ -185,7 +211,10 @@ class MultiStageTrainingOrchestrator:
             self._write_result("interrupted")
             raise
         except Exception as error:
-            self._write_result("failed", error)
+            try:
+                self._write_result("failed", error)
+            except OSError:  # the disk that failed the run may refuse result.json too
+                pass
             raise
         self._write_result("completed")
         return dict(self.results)
@@ -276,8 +305,13 @@ class MultiStageTrainingOrchestrator:
         rerun = {str(int(stage)) for stage in self.config.stages}
         stages = {key: value for key, value in self._earlier_results.items() if key not in rerun}
         for stage, result in self.results.items():
+            entry = result.to_dict()
+            # Relative to the run directory, so a moved or copied run still loads.
+            entry["checkpoints"] = {
+                name: _inside(path, self.model_dir) for name, path in entry["checkpoints"].items()
+            }
             stages[str(int(stage))] = {
-                **result.to_dict(),
+                **entry,
                 "backbone_started_from": self.backbone_sources.get(int(stage)),
             }
         payload: dict[str, Any] = {

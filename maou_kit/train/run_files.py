@@ -34,12 +34,16 @@ def _json_safe(value: Any) -> Any:
 
 
 def _write_text_atomically(text: str, path: Path) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # unique per process
+    try:
+        with temporary.open("w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # a failed or interrupted write leaves no debris
+        raise
 
 
 def _write_json_atomically(data: Any, path: Path) -> None:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import cshogi
+
 from maou_kit.shogi.records.endings import Ending, parse_summary
 from maou_kit.shogi.records.game_builder import GameBuilder
 from maou_kit.shogi.records.game_record import FileRecords, GameRecord, SkippedGame
@@ -32,6 +34,7 @@ from maou_kit.shogi.records.position import (
     cshogi_square,
     usi_square,
 )
+from maou_kit.shogi.records.replay import is_legal_move
 
 CSA_PIECES = {
     "FU": "P",
@@ -57,6 +60,11 @@ _TIME = re.compile(r"^T[0-9]+(\.[0-9]+)?$")
 
 def _statements(line: str) -> Iterator[str]:
     """A line's `,`-separated statements; a `'` starts a comment that runs to the line's end."""
+    if "," not in line:  # nearly every line: one statement
+        statement = line.strip()
+        if statement:
+            yield statement
+        return
     parts = line.split(",")
     for position, part in enumerate(parts):
         if part.lstrip().startswith("'"):
@@ -75,17 +83,39 @@ class _CsaGameReader:
         self.position_style = ""  # "PI" or "rows": the two cannot be mixed
 
     def read(self, lines: list[tuple[int, str]]) -> GameRecord | SkippedGame:
+        game = self.game
         for number, line in lines:
+            # Fast lanes for the lines that make up nearly all of a game: a plain move,
+            # a time line, a score comment. Anything else (or a move the fast lane
+            # declines) takes the general path below.
+            text = line.strip()
+            if len(text) == 7 and text[0] in "+-" and game.ending is None:
+                if (
+                    game.replay is not None
+                    and game.error is None
+                    and game.illegal is None
+                    and _fast_board_move(self, text)
+                ):
+                    continue
+            elif text[:1] == "T" and "," not in text and _TIME.match(text):
+                continue
+            elif text[:3] == "'**" and game.replay is not None:
+                score = _SCORE.match(text)
+                if score is not None:
+                    game.set_last_eval_black_view(int(score.group(1)))
+                    continue
             for statement in _statements(line):
                 self._statement(number, statement)
-                if self.game.error is not None:
-                    return self.game.finish()
-        return self.game.finish()
+                if game.error is not None:
+                    return game.finish()
+        return game.finish()
 
     def _statement(self, number: int, statement: str) -> None:
         game = self.game
         head = statement[0]
-        if head == "'":
+        if (head == "+" or head == "-") and len(statement) == 7 and _MOVE.match(statement):
+            self._move_statement(number, statement)  # most statements: checked first
+        elif head == "'":
             self._comment(statement)
         elif head == "V" or head == "$" or _TIME.match(statement):
             return  # version, game information, time spent: not needed
@@ -107,16 +137,21 @@ class _CsaGameReader:
             if game.ending is None:
                 game.ending = Ending(statement.split()[0])
         elif _MOVE.match(statement):
-            if game.replay is None:
-                game.fail(f"line {number}: move {statement!r} before the start position")
-            elif game.ending is not None:
-                game.fail(
-                    f"line {number}: move {statement!r} after the ending {game.ending.status}"
-                )
-            else:
-                self._move(statement)
+            self._move_statement(number, statement)
         else:
             game.fail(f"line {number}: unrecognised CSA statement {statement[:40]!r}")
+
+    def _move_statement(self, number: int, statement: str) -> None:
+        game = self.game
+        if game.replay is None:
+            game.fail(f"line {number}: move {statement!r} before the start position")
+        elif game.ending is not None:
+            game.fail(f"line {number}: move {statement!r} after the ending {game.ending.status}")
+        else:
+            self._move(statement)
+
+    def _board_move(self, statement: str) -> bool:
+        return _fast_board_move(self, statement)
 
     def _comment(self, comment: str) -> None:
         game = self.game
@@ -211,6 +246,8 @@ class _CsaGameReader:
         game = self.game
         if not game.accepting_moves:
             return
+        if self._board_move(statement):
+            return
         sign, from_file, from_rank, to_file, to_rank, name = _MOVE.match(statement).groups()
         ply = game.replay.ply + 1
         if name not in CSA_PIECES:
@@ -233,6 +270,68 @@ class _CsaGameReader:
             game.play_usi(origin + destination + "+")
         else:
             game.mark_illegal(f"move {ply} {statement!r}: no such piece on {from_file}{from_rank}")
+
+
+def _fast_board_move(reader: _CsaGameReader, statement: str) -> bool:
+    """The common case of `_move` without USI strings: a board move (not a drop) between
+    squares 1..9, by the side to move, of a piece that stands on the origin (or promotes
+    from it), legal. Returns False, having done nothing, for anything else (the general
+    path then reads the move again and words the reason)."""
+    replay = reader.game.replay
+    board = replay.board
+    black = board.turn == _BLACK
+    if (statement[0] == "+") != black:
+        return False
+    if statement[1:3] == "00":  # a drop
+        usi = _DROPS.get(statement[3:])
+        if usi is None:
+            return False
+        move = board.move_from_usi(usi)
+        if not is_legal_move(board, move):
+            return False
+        replay.push(move)
+        reader.game.evals.append(None)
+        return True
+    origin = _SQUARES.get(statement[1:3])
+    destination = _SQUARES.get(statement[3:5])
+    named_type = _NAMED_TYPES.get(statement[5:])
+    if origin is None or destination is None or named_type is None:
+        return False
+    board_type = board.piece_type(origin)
+    if board_type == named_type:
+        promote = False
+    elif board_type + PROMOTION_OFFSET == named_type and board_type <= 6:
+        promote = True
+    else:
+        return False
+    move = board.move(origin, destination, promote)
+    if not board.is_legal(move):
+        return False
+    # The two rules `Board.is_legal` leaves out (see `replay.is_legal_move`).
+    depth = destination % 9 if black else 8 - destination % 9
+    if promote:
+        if depth > 2 and (origin % 9 if black else 8 - origin % 9) > 2:
+            return False
+    elif (board_type <= 2 and depth == 0) or (board_type == 3 and depth <= 1):
+        return False
+    replay.push(move)
+    reader.game.evals.append(None)
+    return True
+
+
+_BLACK = cshogi.BLACK
+# "76FU" -> "P*7f": the USI drop of a CSA drop's destination and piece.
+_DROPS = {
+    f"{file}{rank}{name}": f"{CSA_PIECES[name]}*{usi_square(file, rank)}"
+    for file in range(1, 10)
+    for rank in range(1, 10)
+    for name in ("FU", "KY", "KE", "GI", "KI", "KA", "HI")
+}
+# "76" -> cshogi square index of file 7, rank 6 (files and ranks 1..9 only).
+_SQUARES = {
+    f"{file}{rank}": (file - 1) * 9 + rank - 1 for file in range(1, 10) for rank in range(1, 10)
+}
+_NAMED_TYPES = {name: CSHOGI_PIECE_TYPES[token] for name, token in CSA_PIECES.items()}
 
 
 def _split_games(text: str) -> Iterator[list[tuple[int, str]]]:

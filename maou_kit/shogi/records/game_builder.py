@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from maou_kit.schema import RESULT_BLACK_WIN, RESULT_DRAW, RESULT_NONE, RESULT_WHITE_WIN
 from maou_kit.shogi.records.endings import (
     ILLEGAL_ENDINGS,
@@ -167,4 +169,6 @@ class GameBuilder:
             names=(self.names[0], self.names[1]),
             kind=GAME,
             notes=tuple(notes),
+            hcps=self.replay.hcps.copy(),
+            move16s=np.array(self.replay.move16s, dtype=np.uint16),
         )

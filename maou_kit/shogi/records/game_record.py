@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 GAME = "game"
 POSITION = "position"
 
@@ -44,6 +46,11 @@ class GameRecord:
     names: tuple[str, str] = ("", "")
     kind: Literal["game", "position"] = GAME
     notes: tuple[str, ...] = field(default=())
+    # The HCP of the position before each move (n x 32 uint8) and each move's move16, as
+    # the reader's replay produced them, so the games table need not replay the game
+    # again; None for records built by hand (the table replays those).
+    hcps: np.ndarray | None = field(default=None, compare=False, repr=False)
+    move16s: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def game_id(self) -> str:

@@ -1,9 +1,16 @@
 """Replaying a game on a `cshogi.Board`: every move checked against the legal-move list,
 plus the two board checks that decide disputed endings (repetition and declaration).
 
-A move is accepted only if it is in `board.legal_moves` (full legality: no pawn-drop
-mate, no leaving the king in check, forced promotion). `Board.is_legal` alone is not
-enough: it accepts "7g7f+", a promotion outside the promotion zone.
+A move is accepted only if it is legal (no pawn-drop mate, no leaving the king in
+check, forced promotion), as `board.legal_moves` would say. Building that list for
+every move is the slowest step of reading a record, so `is_legal_move` asks
+`Board.is_legal` and adds the two rules it does not check (it accepts "7g7f+", a
+promotion outside the zone, and a pawn, lance or knight moved or dropped where it could
+never move again); pawn drops, where a drop mate hides, still go through the list.
+
+The replay keeps the HCP of every position before a move and each move's move16, so
+the games table needs no second replay; the positions a repetition check needs are
+rebuilt only when a record claims one.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import enum
 
 import cshogi
+import numpy as np
 
 from maou_kit.shogi.sfen import parse_sfen
 
@@ -30,6 +38,26 @@ def _position_key(board: cshogi.Board) -> str:
     return board.sfen().rsplit(" ", 1)[0]  # board, side and hands; not the move number
 
 
+def is_legal_move(board: cshogi.Board, move: int) -> bool:
+    """Whether `move` (from `move_from_usi`/`move_from_csa`) is in `board.legal_moves`."""
+    if move == 0 or not board.is_legal(move):
+        return False
+    black = board.turn == cshogi.BLACK
+    to = cshogi.move_to(move)
+    depth = to % 9 if black else 8 - to % 9  # 0: the mover's last rank
+    if cshogi.move_is_drop(move):
+        kind = cshogi.move_drop_hand_piece(move)  # 0 pawn, 1 lance, 2 knight, ...
+        if kind == 0:  # a pawn drop may be a drop mate: the full list decides
+            return move in board.legal_moves
+        return not ((kind == 1 and depth == 0) or (kind == 2 and depth <= 1))
+    origin = cshogi.move_from(move)
+    piece_type = board.piece_type(origin)
+    if cshogi.move_is_promotion(move):
+        origin_depth = origin % 9 if black else 8 - origin % 9
+        return 1 <= piece_type <= 6 and (depth <= 2 or origin_depth <= 2)
+    return not ((piece_type in (1, 2) and depth == 0) or (piece_type == 3 and depth <= 1))
+
+
 class GameReplay:
     """A game being replayed from `start_sfen` (checked first: cshogi aborts on bad SFEN)."""
 
@@ -38,8 +66,8 @@ class GameReplay:
         self.board = cshogi.Board(self.start_sfen)
         self.start_black_to_move = self.board.turn == cshogi.BLACK
         self.moves: list[str] = []
-        self._keys = [_position_key(self.board)]
-        self._in_check_after: list[bool] = []
+        self.move16s: list[int] = []
+        self._hcps = np.empty((128, 32), dtype=np.uint8)
 
     @property
     def ply(self) -> int:
@@ -49,24 +77,42 @@ class GameReplay:
     def black_to_move(self) -> bool:
         return self.board.turn == cshogi.BLACK
 
+    @property
+    def hcps(self) -> np.ndarray:
+        """HCP of the position before each move played so far (a view; copy to keep)."""
+        return self._hcps[: len(self.moves)]
+
     def legal_moves(self) -> list[int]:
         return list(self.board.legal_moves)
 
     def push(self, move: int) -> None:
-        """Play a cshogi move already taken from `legal_moves()`."""
+        """Play a cshogi move already known to be legal."""
+        ply = len(self.moves)
+        if ply == len(self._hcps):
+            self._hcps = np.concatenate([self._hcps, np.empty_like(self._hcps)])
+        self.board.to_hcp(self._hcps[ply])
+        self.move16s.append(cshogi.move16(move))
         self.board.push(move)
         self.moves.append(cshogi.move_to_usi(move))
-        self._keys.append(_position_key(self.board))
-        self._in_check_after.append(bool(self.board.is_check()))
 
     def push_usi(self, usi: str) -> None:
         """Play a USI move, or raise IllegalMoveError saying which move and why."""
         move = self.board.move_from_usi(usi)
-        if move == 0 or move not in self.legal_moves():
+        if not is_legal_move(self.board, move):
             raise IllegalMoveError(
                 f"move {self.ply + 1} {usi!r} is not legal in {self.board.sfen()!r}"
             )
         self.push(move)
+
+    def _positions(self) -> tuple[list[str], list[bool]]:
+        """Key of every position of the game and, per move, whether it gave check."""
+        board = cshogi.Board(self.start_sfen)
+        keys, in_check_after = [_position_key(board)], []
+        for usi in self.moves:
+            board.push_usi(usi)
+            keys.append(_position_key(board))
+            in_check_after.append(bool(board.is_check()))
+        return keys, in_check_after
 
     def repetition(self) -> Repetition:
         """Judge the final position as a fourfold repetition (千日手), with perpetual check.
@@ -74,14 +120,15 @@ class GameReplay:
         Over the span from the first of the last four occurrences to the end, a side
         whose every move gave check loses; otherwise the repetition is a draw.
         """
-        final = self._keys[-1]
-        occurrences = [ply for ply, key in enumerate(self._keys) if key == final]
+        keys, in_check_after = self._positions()
+        final = keys[-1]
+        occurrences = [ply for ply, key in enumerate(keys) if key == final]
         if len(occurrences) < 4:
             return Repetition.NOT_REPEATED
         checked_throughout = {True: True, False: True}  # keyed by "mover is Black"
         for ply in range(occurrences[-4], len(self.moves)):
             mover_is_black = self.start_black_to_move == (ply % 2 == 0)
-            if not self._in_check_after[ply]:
+            if not in_check_after[ply]:
                 checked_throughout[mover_is_black] = False
         if checked_throughout[True] and not checked_throughout[False]:
             return Repetition.BLACK_CHECKED_THROUGHOUT
