@@ -45,6 +45,7 @@ from maou_kit.eval.value_metrics import (
     best_temperature,
     expected_calibration_error,
     log_loss_of_logits,
+    reliability_bins,
     sigmoid,
     temperature_grid_losses,
     value_figures,
@@ -228,6 +229,7 @@ def _value_set_figures(
         return {
             "expected_calibration_error": {**missing, "bins": bins, "binning": "equal-count"},
             "best_temperature": missing,
+            "reliability": [],
         }
     logits, outcomes = logits[known], outcomes[known]
     predictions = sigmoid(logits)
@@ -252,6 +254,8 @@ def _value_set_figures(
             if math.isfinite(temperature)
             else None,
         },
+        # The ECE's bins, for a reliability diagram (value_metrics.reliability_bins).
+        "reliability": reliability_bins(predictions, outcomes, bins),
     }
 
 
