@@ -144,7 +144,8 @@ def plot_reliability(results: Results) -> Figure:
     top.legend(loc="upper left", fontsize="small")
     top.grid(alpha=0.3)
     bottom.set(xlabel="mean predicted score (sigmoid of the value logit)", ylabel="positions")
-    bottom.set_ylim(bottom=0)
+    # Equal-count bins hold about the same count: headroom keeps those points off the frame.
+    bottom.set_ylim(0, max([1.0, *(y for line in bottom.lines for y in line.get_ydata())]) * 1.2)
     bottom.grid(alpha=0.3)
     return figure
 
