@@ -98,6 +98,6 @@ def test_positions_of_games_without_a_result_count_for_the_policy_only():
         np.mean((0.7 - np.array([1, 0, 1])) ** 2), abs=1e-6
     )
     assert value["expected_calibration_error"]["n"] == 3
-    assert value["reliability"] == [
+    assert value["expected_calibration_error"]["reliability"] == [
         {"mean_prediction": pytest.approx(0.7), "observed": pytest.approx(2 / 3), "count": 3}
     ]

@@ -108,7 +108,7 @@ def test_reliability_figure_draws_each_models_bins_and_counts(scored):
     top, bottom = evaluation.plot_reliability(results).axes
     assert len(top.lines) == 1 + len(LABELS)  # the diagonal, then one series per model
     for label, line, counts in zip(LABELS, top.lines[1:], bottom.lines, strict=True):
-        bins = results[label]["figures"]["value"]["reliability"]
+        bins = results[label]["figures"]["value"]["expected_calibration_error"]["reliability"]
         assert len(line.get_xdata()) == len(bins) > 1
         assert sum(counts.get_ydata()) == results[label]["figures"]["value"]["brier"]["n"]
     assert [t.get_text().split(" (")[0] for t in top.get_legend().get_texts()][1:] == list(LABELS)

@@ -124,7 +124,7 @@ def plot_reliability(results: Results) -> Figure:
     )
     for model, result in results.items():
         value = result["figures"]["value"]
-        bins = value.get("reliability") or []
+        bins = value["expected_calibration_error"].get("reliability") or []
         ece = _number(value["expected_calibration_error"]["value"])
         x = [b["mean_prediction"] for b in bins]
         line = top.plot(
