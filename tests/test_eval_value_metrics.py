@@ -9,7 +9,12 @@ import pytest
 
 from maou_kit.eval import LoadedModel, evaluate
 from maou_kit.eval.positions import load_positions
-from maou_kit.eval.value_metrics import best_temperature, expected_calibration_error, value_figures
+from maou_kit.eval.value_metrics import (
+    best_temperature,
+    expected_calibration_error,
+    reliability_bins,
+    value_figures,
+)
 from tests._eval_models import ScriptedPolicy, games_of
 
 
@@ -54,6 +59,25 @@ def test_ece_of_an_overconfident_predictor_is_the_hand_value():
     assert expected_calibration_error(predictions, outcomes, bins=2) == pytest.approx(0.1)
 
 
+def test_reliability_bins_hold_mean_prediction_observed_rate_and_count():
+    predictions = np.array([0.2] * 5 + [0.8] * 5)
+    outcomes = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1.0])
+    assert reliability_bins(predictions[::-1], outcomes[::-1], bins=2) == [
+        {"mean_prediction": pytest.approx(0.2), "observed": pytest.approx(0.2), "count": 5},
+        {"mean_prediction": pytest.approx(0.8), "observed": pytest.approx(1.0), "count": 5},
+    ]
+
+
+def test_reliability_bins_are_the_ece_bins():
+    rng = np.random.default_rng(1)
+    predictions = np.round(rng.random(997), 2)  # ties: a bin edge must not split them
+    outcomes = (rng.random(997) < predictions**2).astype(float)
+    bins = reliability_bins(predictions, outcomes, bins=10)
+    assert sum(b["count"] for b in bins) == 997 and len(bins) <= 10
+    gap = sum(b["count"] * abs(b["mean_prediction"] - b["observed"]) for b in bins) / 997
+    assert gap == pytest.approx(float(expected_calibration_error(predictions, outcomes, 10)))
+
+
 def test_best_temperature_recovers_the_overconfidence_factor():
     logits = np.linspace(-6, 6, 101)
     outcomes = 1 / (1 + np.exp(-logits / 2.5))  # the truth is the logit divided by 2.5
@@ -74,3 +98,6 @@ def test_positions_of_games_without_a_result_count_for_the_policy_only():
         np.mean((0.7 - np.array([1, 0, 1])) ** 2), abs=1e-6
     )
     assert value["expected_calibration_error"]["n"] == 3
+    assert value["expected_calibration_error"]["reliability"] == [
+        {"mean_prediction": pytest.approx(0.7), "observed": pytest.approx(2 / 3), "count": 3}
+    ]

@@ -97,6 +97,21 @@ def test_curriculum_notebook_compares_stage3_from_backbone_and_from_scratch(tmp_
     ]
 
 
+def test_evaluate_notebook_scores_two_throwaway_networks_and_plays_a_match(tmp_path):
+    run_dir = tmp_path / "evaluate"
+    _execute("20_evaluate", tmp_path, RUN_DIR=str(run_dir), SMOKE=True, MODELS="no/such/run")
+    result = _result(run_dir)
+    assert result["status"] == "completed" and result["smoke"] is True
+    assert [model["label"] for model in result["models"]] == [
+        "smoke: curriculum",
+        "smoke: from scratch",
+    ]
+    assert all((run_dir / model["evaluate_json"]).is_file() for model in result["models"])
+    assert result["match"]["games"] == 2 and len(list((run_dir / "match").glob("*.csa"))) == 2
+    for figure in ("reliability", "phase_accuracy", "leakage"):
+        assert (run_dir / f"{figure}.png").stat().st_size > 0
+
+
 def _failure(tmp_path: Path, **parameters) -> papermill.PapermillExecutionError:
     with pytest.raises(papermill.PapermillExecutionError) as caught:
         _execute(

@@ -23,6 +23,7 @@ NOTEBOOK_KINDS = {
     "02_stage2_legal_moves": "stage2",
     "03_stage3_policy_value": "stage3",
     "10_curriculum": "curriculum",
+    "20_evaluate": "evaluate",
 }
 PARAMETER_LINE = re.compile(r"^([A-Z][A-Z0-9_]*): (int|float|str|bool) = (.+?)  # (\S.*)$")
 TYPES = {"int": int, "float": float, "str": str, "bool": bool}
@@ -51,7 +52,7 @@ def _parameters(name: str) -> dict[str, object]:
 notebooks = pytest.mark.parametrize("name", sorted(NOTEBOOK_KINDS))
 
 
-def test_notebook_folder_holds_exactly_the_five_notebooks():
+def test_notebook_folder_holds_exactly_the_listed_notebooks():
     assert sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")) == sorted(NOTEBOOK_KINDS)
 
 

@@ -8,7 +8,8 @@
    so only (N,) arrays are kept, never (N, 1496) probabilities.
 4. Means over all positions and over the breakdowns (game phase by move number, side to
    move), each with a 95% interval from the bootstrap over games (bootstrap.py); the
-   value head's calibration error and best temperature over all positions.
+   value head's calibration error (with its bins, `reliability`) and best temperature
+   over all positions.
 
 Stage 3 networks get the policy, leakage and value figures; Stage 2 networks the
 legal-move F1 / exact match / accuracy against the positions' legal-move masks; Stage 1
@@ -45,6 +46,7 @@ from maou_kit.eval.value_metrics import (
     best_temperature,
     expected_calibration_error,
     log_loss_of_logits,
+    reliability_bins,
     sigmoid,
     temperature_grid_losses,
     value_figures,
@@ -226,7 +228,12 @@ def _value_set_figures(
     if not known.any():
         missing = {"value": None, "ci_low": None, "ci_high": None, "n": 0}
         return {
-            "expected_calibration_error": {**missing, "bins": bins, "binning": "equal-count"},
+            "expected_calibration_error": {
+                **missing,
+                "bins": bins,
+                "binning": "equal-count",
+                "reliability": [],
+            },
             "best_temperature": missing,
         }
     logits, outcomes = logits[known], outcomes[known]
@@ -243,6 +250,8 @@ def _value_set_figures(
             **interval(float(ece), ece_replicates, len(outcomes)),
             "bins": bins,
             "binning": "equal-count",
+            # The bins themselves, for a reliability diagram (value_metrics.reliability_bins).
+            "reliability": reliability_bins(predictions, outcomes, bins),
         },
         "best_temperature": {
             **interval(temperature, temperature_replicates, len(outcomes)),

@@ -18,6 +18,9 @@ Over a whole set (not per position):
 - `best_temperature`: the T > 0 that minimises the log loss of sigmoid(z / T); found by
   Newton's method on beta = 1 / T (the loss is convex in beta); T > 1 means the head is
   overconfident. Bootstrap replicates use a log-spaced grid of temperatures instead.
+- `reliability_bins`: the per-bin data behind the ECE (same equal-count bins, no weights):
+  mean prediction, observed mean outcome and position count per bin, for a reliability
+  diagram; sum of count * |prediction - observed| / N equals the ECE.
 """
 
 from __future__ import annotations
@@ -118,6 +121,36 @@ def expected_calibration_error(
             results.append(np.abs(per_bin).sum(axis=1) / np.where(total > 0, total, np.nan))
     ece = np.concatenate(results)
     return ece[0] if single else ece
+
+
+def reliability_bins(
+    predictions: np.ndarray, outcomes: np.ndarray, bins: int = DEFAULT_ECE_BINS
+) -> list[dict[str, float | int]]:
+    """Per equal-count bin (in prediction order): mean prediction, observed rate, count.
+
+    The bins are the ones `expected_calibration_error` uses without weights (ties never
+    straddle a bin edge), so fewer than `bins` are returned when predictions repeat.
+    """
+    if bins < 1:
+        raise ValueError(f"reliability needs at least 1 bin, got {bins}")
+    order = np.argsort(predictions, kind="stable")
+    p = np.asarray(predictions, dtype=np.float64)[order]
+    y = np.asarray(outcomes, dtype=np.float64)[order]
+    count = len(p)
+    # A position is in the bin where its middle (index + 0.5) falls, as in the ECE.
+    cuts = np.searchsorted(np.arange(count) + 0.5, count * np.arange(1, bins) / bins)
+    inside = cuts < count
+    cuts[inside] = np.searchsorted(p, p[cuts[inside]])
+    edges = np.unique(np.concatenate([[0], cuts, [count]]))
+    return [
+        {
+            "mean_prediction": float(p[start:stop].mean()),
+            "observed": float(y[start:stop].mean()),
+            "count": int(stop - start),
+        }
+        for start, stop in zip(edges[:-1], edges[1:], strict=True)
+        if stop > start
+    ]
 
 
 def best_temperature(logits: np.ndarray, outcomes: np.ndarray, iterations: int = 50) -> float:

@@ -20,6 +20,8 @@ machine without a display.
 | `controls` | `StageControls`: learning rate / batch / threshold / epochs + Run |
 | `predictions` | loading a stage's model from a run's checkpoints, predicting one position |
 | `explorer` | `PredictionExplorer`: step through positions, prediction vs truth |
+| `evaluation_setup` | the evaluation notebook's parameters, models (smoke: trained tiny ones), data |
+| `evaluation` | evaluation table, reliability / phase / leakage figures, match with a live score |
 """
 
 from __future__ import annotations
@@ -76,6 +78,19 @@ _EXPORTS = {
     "load_stage_predictor": "maou_kit.viz.predictions",
     "PredictionExplorer": "maou_kit.viz.explorer",
     "prediction_explorer": "maou_kit.viz.explorer",
+    # evaluation notebook
+    "EvaluationSetup": "maou_kit.viz.evaluation_setup",
+    "EvaluationModel": "maou_kit.viz.evaluation_setup",
+    "evaluation_setup": "maou_kit.viz.evaluation_setup",
+    "evaluation_models": "maou_kit.viz.evaluation_setup",
+    "evaluate_models": "maou_kit.viz.evaluation",
+    "evaluation_table": "maou_kit.viz.evaluation",
+    "plot_reliability": "maou_kit.viz.evaluation",
+    "plot_phase_accuracy": "maou_kit.viz.evaluation",
+    "plot_leakage": "maou_kit.viz.evaluation",
+    "LiveMatchScore": "maou_kit.viz.evaluation",
+    "play_evaluation_match": "maou_kit.viz.evaluation",
+    "write_evaluation_result": "maou_kit.viz.evaluation",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -104,6 +104,19 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[NotebookParameter, ...]] = {
         P("SMOKE", bool),
         P("OVERWRITE", bool),
     ),
+    # The evaluation notebook (20_evaluate); checked further in viz/evaluation_setup.py.
+    "evaluate": (
+        P("RUN_DIR", str),
+        P("MODELS", str),  # comma-separated run dirs / checkpoints / .onnx files
+        P("LABELS", str),
+        P("DATA", str, path=True),
+        P("BOOTSTRAP", int),
+        P("MATCH_OPPONENT", str),
+        P("MATCH_GAMES", int),
+        P("SEED", int),
+        P("SMOKE", bool),
+        P("OVERWRITE", bool),
+    ),
 }
 
 
