@@ -17,6 +17,7 @@ from typing import Any
 
 from maou_kit.train.checkpoints import newest_backbone
 from maou_kit.train.config import LearnConfig
+from maou_kit.train.settings import SETTINGS, apply_given_batch_size
 from maou_kit.viz.parameters import (
     NOTEBOOK_PARAMETERS,
     ParameterValue,
@@ -158,6 +159,10 @@ def _training_setup(kind: str, stage: str, parameters: dict[str, object]) -> Not
             if parameter.name == "BACKBONE_FROM" and value is not None and value.is_dir():
                 value = _backbone_in_run(value)
         fields[parameter.field] = value
+    # A BATCH_SIZE changed from its default is "given": it reaches every stage whose own
+    # batch-size parameter was left at its default (as --batch-size does on the CLI).
+    given = [name for name, value in fields.items() if value != SETTINGS[name].default]
+    fields = apply_given_batch_size(fields, given)
     smoke = smoke_requested(bool(values["SMOKE"]))
     if fields.get("resume_backbone_from") is not None:
         _match_backbone_size(fields, smoke)
