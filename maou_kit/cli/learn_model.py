@@ -118,11 +118,9 @@ def _print_epoch(stage: Any, epoch: int, metrics: dict[str, float]) -> None:
 def _refuse_options_beside_resume(args: argparse.Namespace) -> None:
     """--resume uses the run's saved settings: any other option given would be ignored."""
     settings = _settings()
-    given = [
-        settings[name].flag or settings[name].option
-        for name in given_options(args)
-        if name != "resume"
-    ]
+    names = [name for name in given_options(args) if name != "resume"]
+    names.sort(key=lambda name: settings[name].flag is not None)  # options, then switches
+    given = [settings[name].flag or settings[name].option for name in names]
     if given:
         raise ValueError(
             f"--resume {args.resume}: continues the run with the settings in its config.json; "
