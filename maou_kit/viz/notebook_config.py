@@ -215,10 +215,10 @@ def _match_backbone_size(fields: dict[str, Any], smoke: bool) -> None:
     smoke run's tiny backbone); otherwise a mismatch is an error that says what to set.
     """
     from maou_kit.model import PRESETS, preset_config
-    from maou_kit.train.checkpoints import load_checkpoint
+    from maou_kit.train.checkpoints import read_weights_file
 
     path = fields["resume_backbone_from"]
-    spec = load_checkpoint(path).get("backbone_spec") or {}
+    spec = read_weights_file(path).get("backbone_spec") or {}  # a raw state_dict has none
     arch = spec.get("arch")
     preset = next(
         (
