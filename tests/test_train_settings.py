@@ -194,3 +194,23 @@ def test_config_and_result_record_each_stage_batch_size(subparser, tmp_path):
     result = json.loads((tmp_path / "run" / "result.json").read_text())
     assert config["stage_configs"]["1"]["batch_size"] == 4
     assert result["stages"]["1"]["batch_size"] == 4
+
+
+def test_run_directory_file_names_are_spelled_only_in_run_layout():
+    package = Path(__file__).resolve().parents[1] / "maou_kit"
+    names = (
+        '"config.json"',
+        '"metrics.jsonl"',
+        '"result.json"',
+        "backbone_{timestamp}",
+        "progress_{timestamp}",
+    )
+    found = [
+        f"{path.relative_to(package)}: {name}"
+        for folder in ("train", "cli", "viz", "data")
+        for path in sorted((package / folder).glob("*.py"))
+        if path.name != "run_layout.py"
+        for name in names
+        if name in path.read_text()
+    ]
+    assert found == []

@@ -135,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     from maou_kit.train.distributed import is_main_process, leave_process_group
     from maou_kit.train.interrupts import exit_code, sigterm_as_interrupt
     from maou_kit.train.resume import load_run_config
+    from maou_kit.train.run_layout import CONFIG_FILE
 
     if getattr(args, "resume", None) is not None:
         _refuse_options_beside_resume(args)
@@ -155,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as interruption:
         reason = str(interruption) or "Ctrl-C"
         print(f"maou-kit learn-model: interrupted ({reason}); checkpoints kept", file=sys.stderr)
-        if (Path(config.model_dir) / "config.json").is_file():
+        if (Path(config.model_dir) / CONFIG_FILE).is_file():
             resume = shlex.quote(str(config.model_dir))
             print(f"resume with: maou-kit learn-model --resume {resume}", file=sys.stderr)
         return exit_code(interruption)

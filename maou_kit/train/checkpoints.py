@@ -1,11 +1,8 @@
 """Checkpoint files: names, atomic writes, validated reads, and finding the newest backbone.
 
-File names (in the model dir) keep upstream's scheme, with a sortable timestamp
-`YYYYmmdd_HHMMSS_ffffff`:
-`stage1_reachable_head_{ts}.pt`, `stage1_backbone_{ts}.pt`,
-`stage2_legal_moves_head_{ts}.pt`, `stage2_backbone_{ts}.pt`,
-`stage3_policy_value_{ts}.pt`; and, while Stage 1 or 2 is under way,
-`stage{n}_progress_{ts}.pt` (removed once the stage has finished).
+File names are `maou_kit.train.run_layout`'s (re-exported here: `backbone_path`,
+`head_path`, `stage3_path`, `progress_path`, `HEAD_PREFIXES`, `STAGE3_PREFIX`);
+a progress file is removed once its stage has finished.
 
 Every file is a dict with `format` and `kind` ("backbone", "head", "progress",
 "stage3"). A backbone file holds `model` (its state dict) and `backbone_spec`
@@ -30,7 +27,6 @@ checkpoint under the real name: the previous version stays readable.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -39,32 +35,30 @@ from typing import Any
 import torch
 from torch import nn
 
+from maou_kit.train.run_layout import (  # re-exported: callers import the names from here
+    BACKBONE_NAME,
+    HEAD_PREFIXES,
+    STAGE3_PREFIX,
+    backbone_path,
+    head_path,
+    progress_path,
+    stage3_path,
+)
+
+__all__ = [
+    "CHECKPOINT_FORMAT", "HEAD_PREFIXES", "STAGE3_PREFIX", "backbone_path", "backbone_state",
+    "check_state_fits", "head_path", "load_backbone_weights", "load_checkpoint",
+    "new_timestamp", "newest_backbone", "progress_path", "read_weights_file",
+    "save_checkpoint", "stage3_path",
+]  # fmt: skip
+
 CHECKPOINT_FORMAT = "maou_kit.checkpoint/1"
-HEAD_PREFIXES = {1: "stage1_reachable_head", 2: "stage2_legal_moves_head"}
-STAGE3_PREFIX = "stage3_policy_value"
-_BACKBONE_NAME = re.compile(r"^stage([12])_backbone_(\d{8}_\d{6}(?:_\d{6})?)\.pt$")
+_BACKBONE_NAME = BACKBONE_NAME
 
 
 def new_timestamp() -> str:
     """A timestamp that sorts chronologically as a string (microsecond resolution)."""
     return datetime.now().strftime("%Y%m%d_%H%M%S_%f")
-
-
-def backbone_path(model_dir: Path, stage: int, timestamp: str) -> Path:
-    return Path(model_dir) / f"stage{stage}_backbone_{timestamp}.pt"
-
-
-def head_path(model_dir: Path, stage: int, timestamp: str) -> Path:
-    return Path(model_dir) / f"{HEAD_PREFIXES[stage]}_{timestamp}.pt"
-
-
-def stage3_path(model_dir: Path, timestamp: str) -> Path:
-    return Path(model_dir) / f"{STAGE3_PREFIX}_{timestamp}.pt"
-
-
-def progress_path(model_dir: Path, stage: int, timestamp: str) -> Path:
-    """Where Stage 1 or 2 keeps its per-epoch state while it runs."""
-    return Path(model_dir) / f"stage{stage}_progress_{timestamp}.pt"
 
 
 def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:

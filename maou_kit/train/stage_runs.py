@@ -22,10 +22,11 @@ from torch import nn
 
 from maou_kit.data.loader import DataLoaderFactory
 from maou_kit.data.stage_inputs import StageInputs, load_stage_datasets
-from maou_kit.train.checkpoints import backbone_path, head_path, new_timestamp
+from maou_kit.train.checkpoints import new_timestamp
 from maou_kit.train.config import LearnConfig
 from maou_kit.train.models import MultiLabelModel, PolicyValueModel
 from maou_kit.train.policy_value import TrainingLoop
+from maou_kit.train.run_layout import backbone_path, head_path
 from maou_kit.train.single_stage import SingleStageTrainingLoop
 from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
 from maou_kit.train.training_parts import EpochCallback

@@ -17,6 +17,7 @@ from typing import Any
 
 from maou_kit.train.checkpoints import newest_backbone
 from maou_kit.train.config import LearnConfig
+from maou_kit.train.run_layout import METRICS_FILE, RESULT_FILE
 from maou_kit.train.settings import SETTINGS, apply_given_batch_size
 from maou_kit.viz.parameters import (
     NOTEBOOK_PARAMETERS,
@@ -32,7 +33,7 @@ SMOKE_DATA_DIR = "smoke_data"
 SCRATCH_DIR = "stage3_from_scratch"
 # Files a notebook run writes into its run directory; a reused directory must not hold
 # them unless OVERWRITE is on (then `run_training` removes them before training).
-RUN_MARKERS = ("result.json", "metrics.jsonl")
+RUN_MARKERS = (RESULT_FILE, METRICS_FILE)
 
 
 @dataclass(frozen=True)
