@@ -10,12 +10,12 @@ import json
 
 import pytest
 import torch
+from _train_tables import stage1_frame
 
 from maou_kit.cli import learn_model
 from maou_kit.data.table_io import write_table
 from maou_kit.model import backbone_from_spec, build_backbone
 from maou_kit.train.checkpoints import load_backbone_weights
-from tests._train_tables import stage1_frame
 
 
 def _same_weights(one: torch.nn.Module, two: torch.nn.Module) -> bool:

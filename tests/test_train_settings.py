@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from _streaming_shards import write_numbered_shards
+from _train_tables import stage1_frame
 
 from maou_kit.cli import learn_model
 from maou_kit.data.datasets import Stage2Dataset
@@ -25,8 +27,6 @@ from maou_kit.train.settings import SETTINGS, Range, measured_batch_size, stage_
 from maou_kit.train.stage_runs import stage_loaders
 from maou_kit.train.stages import StageConfig, TrainingStage
 from maou_kit.viz.parameters import NOTEBOOK_PARAMETERS
-from tests._streaming_shards import write_numbered_shards
-from tests._train_tables import stage1_frame
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data_samples"
 

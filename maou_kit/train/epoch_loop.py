@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -63,7 +64,7 @@ class Patience:
         return patience is not None and getattr(loop, "epochs_without_improvement", 0) >= patience
 
 
-class EpochLoop:
+class EpochLoop(ABC):
     """Train/evaluate epochs until a stop rule is reached; subclasses say what to keep."""
 
     stop_rules: Sequence[StopRule] = (EpochBudget(),)
@@ -132,7 +133,7 @@ class EpochLoop:
             if self.on_epoch_end is not None:
                 record = self.epoch_record(train, evaluation)
                 record.update(
-                    lr=train["lr"],
+                    lr=train.get("lr", current_lr(self.parts.optimizer)),
                     optimizer_steps=float(self.parts.stepper.optimizer_steps),
                     nonfinite_skips=float(self.parts.stepper.nonfinite_skips),
                     seconds=time.perf_counter() - epoch_started,
@@ -144,22 +145,24 @@ class EpochLoop:
         return self.finish(started)
 
     # ------------------------------------------------------------------ what stages define
+    @abstractmethod
     def observe(self, train: dict[str, float], evaluation: dict[str, float]) -> None:
         """Take note of an epoch's evaluation (best epoch, gate, patience)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def epoch_record(
         self, train: dict[str, float], evaluation: dict[str, float]
     ) -> dict[str, float]:
         """The stage's figures of the epoch for `on_epoch_end` (lr, steps, seconds are added)."""
-        raise NotImplementedError
 
     def checkpoint_now(self) -> bool:
         """Whether the state after this epoch is handed to `on_checkpoint`."""
         return True
 
+    @abstractmethod
     def finish(self, started: float) -> StageResult:
-        raise NotImplementedError
+        """The stage's result once a stop rule is reached (`started`: perf_counter origin)."""
 
+    @abstractmethod
     def state_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Everything needed to continue this stage at its next epoch."""
