@@ -169,7 +169,7 @@ def stage_loaders(
 
 
 def trained_batch_size(config: StageConfig) -> int:
-    """Rows per optimizer step over all processes: what result.json records."""
+    """Rows of one training batch summed over all processes: what result.json records."""
     from maou_kit.data.streaming import distributed_rank
 
     _, world_size = distributed_rank(None, None)
