@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks.measure import Options
+from maou_kit.train.run_layout import RESULT_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_SAMPLES = REPO_ROOT / "data_samples"
@@ -57,7 +58,7 @@ def learn_model_command(options: Options, run_dir: Path, *arguments: str) -> lis
 
 def stage_result(run_dir: Path, stage: int, completed: subprocess.CompletedProcess) -> dict:
     """The stage's entry of `run_dir/result.json`; RuntimeError with the child's stderr if none."""
-    path = run_dir / "result.json"
+    path = run_dir / RESULT_FILE
     stages = json.loads(path.read_text())["stages"] if path.is_file() else {}
     if str(stage) not in stages:
         raise RuntimeError(

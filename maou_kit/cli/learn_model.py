@@ -1,8 +1,13 @@
 """`maou-kit learn-model`: the curriculum run (Stages 1 -> 2 -> 3) from the command line.
 
-Argument parsing only: every option maps 1:1 onto a `LearnConfig` field (dashes
-for underscores), `LearnConfig` validates, `MultiStageTrainingOrchestrator` runs.
-Defaults are read from `LearnConfig`, so the CLI and notebooks cannot drift.
+Argument parsing only: every option is generated from the setting declaration
+(`maou_kit.train.settings`: name, type, default, range, help) and maps 1:1 onto a
+`LearnConfig` field (dashes for underscores); `LearnConfig` validates,
+`MultiStageTrainingOrchestrator` runs. So `--help` cannot disagree with the code.
+
+Batch size: `--batch-size N` is every stage's batch size unless that stage's own
+`--stageN-batch-size` is given; with neither, each stage uses its measured default
+(8, 64, 256). Under torchrun N is the global batch (each process takes N / W).
 
 `--resume RUN_DIR` continues an interrupted run with the settings saved in
 RUN_DIR/config.json; it takes no other option (any other is refused, so nothing
@@ -17,120 +22,15 @@ Exit codes: 0 done, 1 a stage missed its gate or the loss kept diverging,
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
 
-# Option -> (type, help). Defaults come from LearnConfig; flags are handled below.
-_OPTIONS: dict[str, tuple[Any, str]] = {
-    "--stage": (str, "stages to run: 1, 2, 3 or all"),
-    "--stage1-data-path": (
-        Path,
-        "stage-1 table file or directory (default: generate the 1,105 patterns)",
-    ),
-    "--stage2-data-path": (
-        Path,
-        "stage-2 data: a dir with train*/val* tables, or tables split by file",
-    ),
-    "--stage3-data-path": (
-        Path,
-        "stage-3 data: a dir with train*/val* tables, or tables split by file",
-    ),
-    "--model-dir": (
-        Path,
-        "run directory for config/metrics/result/checkpoints (default: runs/<timestamp>)",
-    ),
-    "--resume-backbone-from": (
-        Path,
-        "backbone (or stage-3) checkpoint the first stage starts from",
-    ),
-    "--arch": (str, "backbone architecture: resnet, mlp-mixer or vit"),
-    "--preset": (str, "backbone size: tiny, small or large"),
-    "--seed": (int, "seed for python/numpy/torch, shuffling and file splits"),
-    "--device": (str, "auto, cpu or cuda"),
-    "--batch-size": (int, "batch size of stages 2 and 3 unless overridden"),
-    "--stage1-batch-size": (int, "stage-1 batch size (own default: the stage has only 1,105 rows)"),
-    "--stage2-batch-size": (int, "stage-2 batch size (default: --batch-size)"),
-    "--stage3-batch-size": (int, "stage-3 batch size (default: --batch-size)"),
-    "--stage1-threshold": (float, "stage-1 gate: metric to reach, in (0, 1]"),
-    "--stage2-threshold": (float, "stage-2 gate: metric to reach, in (0, 1]"),
-    "--stage1-max-epochs": (int, "stage-1 epoch budget"),
-    "--stage2-max-epochs": (int, "stage-2 epoch budget"),
-    "--stage1-learning-rate": (float, "stage-1 AdamW learning rate"),
-    "--stage2-learning-rate": (float, "stage-2 AdamW learning rate"),
-    "--stage1-metric": (str, "stage-1 gate metric: accuracy, f1 or exact_match"),
-    "--stage2-metric": (str, "stage-2 gate metric: accuracy, f1 or exact_match"),
-    "--stage1-pos-weight": (float, "stage-1 BCE weight of positive squares"),
-    "--stage2-pos-weight": (float, "stage-2 BCE weight of legal moves"),
-    "--stage2-loss": (str, "stage-2 loss: bce or asl (Asymmetric Loss)"),
-    "--stage2-gamma-pos": (float, "ASL focusing exponent for positives"),
-    "--stage2-gamma-neg": (float, "ASL focusing exponent for negatives"),
-    "--stage2-clip": (float, "ASL probability margin for negatives, in [0, 1)"),
-    "--epoch": (int, "stage-3 epochs"),
-    "--learning-ratio": (float, "stage-3 learning rate"),
-    "--optimizer": (str, "stage-3 optimizer: adamw or sgd"),
-    "--momentum": (float, "SGD momentum"),
-    "--value-head-dropout": (float, "stage-3 dropout before the value head's output, in [0, 1)"),
-    "--weight-decay": (float, "weight decay (never on biases or norm weights)"),
-    "--warmup-ratio": (float, "share of optimizer steps in linear warmup before cosine decay"),
-    "--policy-loss-ratio": (float, "stage-3 weight of the policy loss"),
-    "--value-loss-ratio": (float, "stage-3 weight of the value loss"),
-    "--early-stopping-patience": (
-        int,
-        "stage-3: stop after this many epochs without val-loss gain",
-    ),
-    "--gradient-accumulation-steps": (int, "stage-3 micro-batches per optimizer step"),
-    "--test-ratio": (
-        float,
-        "share of files held out for validation when no train*/val* split exists",
-    ),
-    "--dataloader-workers": (int, "DataLoader worker processes (0: load in the main process)"),
-    "--prefetch-factor": (int, "batches each worker loads ahead (workers > 0 only)"),
-    "--cache-mode": (
-        str,
-        "stage 3: file (read tables lazily) or memory (load once); stages 1-2 always use file",
-    ),
-    "--resume": (
-        Path,
-        "continue the interrupted run in this run directory from its last checkpoint, with "
-        "the settings saved in its config.json (no other option may be given)",
-    ),
-}
-_FLAGS = {
-    "--pin-memory": ("pin_memory", "store_true", "pin host memory for faster copies to the GPU"),
-    "--legal-masked-policy-loss": (
-        "legal_masked_policy_loss", "store_true", "stage 3: softmax over legal moves only",
-    ),
-    "--no-stage2-mirror-augmentation": (
-        "stage2_mirror_augmentation", "store_false",
-        "stage 2: do not reflect a random half of each training batch left-right",
-    ),
-    "--no-stage3-mirror-augmentation": (
-        "stage3_mirror_augmentation", "store_false",
-        "stage 3: do not reflect a random half of each training batch left-right",
-    ),
-    "--keep-last-weights": (
-        "keep_best_weights", "store_false",
-        "stage 3: end with the last epoch's weights, not the best validation-loss epoch's",
-    ),
-    "--compile": ("compile", "store_true", "torch.compile the model (falls back to eager on failure)"),
-    "--no-mixed-precision": ("mixed_precision", "store_false", "fp32 on CUDA too (CPU is always fp32)"),
-    "--no-streaming": (
-        "streaming", "store_false", "stages 2-3: load whole splits into memory instead of "
-        "streaming table files one at a time",
-    ),
-}  # fmt: skip
 
+def _settings() -> dict[str, Any]:
+    from maou_kit.train.settings import SETTINGS  # light: no torch import
 
-def _dest(option: str) -> str:
-    return option.lstrip("-").replace("-", "_")
-
-
-def _defaults() -> dict[str, Any]:
-    from maou_kit.train.config import LearnConfig  # light: no torch model code runs here
-
-    return {f.name: f.default for f in dataclasses.fields(LearnConfig)}
+    return SETTINGS
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -145,23 +45,52 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    defaults = _defaults()
-    for option, (kind, text) in _OPTIONS.items():
-        default = defaults[_dest(option)]
-        shown = "" if default is None else f" (default: {default})"
-        parser.add_argument(option, type=kind, default=default, help=text + shown)
-    for option, (dest, action, text) in _FLAGS.items():
-        parser.add_argument(option, dest=dest, action=action, help=text)
+    """One option per declared setting, its help and default text from the declaration.
+
+    Options default to None ("not given"); `config_from_args` fills in the declared
+    defaults, so it can tell a given `--batch-size` from the default one. Choices are
+    listed in the help and the metavar but checked by `LearnConfig` (one place, one
+    message naming the option).
+    """
+    from maou_kit.train.settings import Choices
+
+    for name, setting in _settings().items():
+        if setting.kind is bool:
+            action = "store_false" if setting.default else "store_true"
+            parser.add_argument(setting.flag, dest=name, action=action, help=setting.help_text())
+            continue
+        metavar = None
+        if isinstance(setting.check, Choices) and not callable(setting.check.values):
+            metavar = "{" + ",".join(setting.check.names()) + "}"
+        parser.add_argument(
+            setting.option, dest=name, type=setting.kind, default=None, metavar=metavar,
+            help=setting.help_text(),
+        )  # fmt: skip
+
+
+def given_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Settings given on the command line: options not None, switches flipped."""
+    given = {}
+    for name, setting in _settings().items():
+        if not hasattr(args, name):
+            continue
+        value = getattr(args, name)
+        if (setting.kind is bool and value != setting.default) or (
+            setting.kind is not bool and value is not None
+        ):
+            given[name] = value
+    return given
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
-    """The validated `LearnConfig` of parsed arguments (ValueError on bad values)."""
-    from maou_kit.train.config import LearnConfig
+    """The validated `LearnConfig` of parsed arguments (ValueError on bad values).
 
-    values = {
-        name: getattr(args, name) for name in LearnConfig.field_names() if hasattr(args, name)
-    }
-    return LearnConfig(**values)
+    A given `--batch-size` reaches every stage whose own option was not given."""
+    from maou_kit.train.config import LearnConfig
+    from maou_kit.train.settings import apply_given_batch_size
+
+    given = given_options(args)
+    return LearnConfig(**apply_given_batch_size(given, given))
 
 
 def _print_epoch(stage: Any, epoch: int, metrics: dict[str, float]) -> None:
@@ -188,14 +117,10 @@ def _print_epoch(stage: Any, epoch: int, metrics: dict[str, float]) -> None:
 
 def _refuse_options_beside_resume(args: argparse.Namespace) -> None:
     """--resume uses the run's saved settings: any other option given would be ignored."""
-    defaults = _defaults()
-    options = {_dest(option): option for option in _OPTIONS}
-    options.update({dest: option for option, (dest, _, _) in _FLAGS.items()})
-    given = [
-        option
-        for dest, option in options.items()
-        if dest != "resume" and hasattr(args, dest) and getattr(args, dest) != defaults.get(dest)
-    ]
+    settings = _settings()
+    names = [name for name in given_options(args) if name != "resume"]
+    names.sort(key=lambda name: settings[name].flag is not None)  # options, then switches
+    given = [settings[name].flag or settings[name].option for name in names]
     if given:
         raise ValueError(
             f"--resume {args.resume}: continues the run with the settings in its config.json; "
@@ -210,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     from maou_kit.train.distributed import is_main_process, leave_process_group
     from maou_kit.train.interrupts import exit_code, sigterm_as_interrupt
     from maou_kit.train.resume import load_run_config
+    from maou_kit.train.run_layout import CONFIG_FILE
 
     if getattr(args, "resume", None) is not None:
         _refuse_options_beside_resume(args)
@@ -230,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as interruption:
         reason = str(interruption) or "Ctrl-C"
         print(f"maou-kit learn-model: interrupted ({reason}); checkpoints kept", file=sys.stderr)
-        if (Path(config.model_dir) / "config.json").is_file():
+        if (Path(config.model_dir) / CONFIG_FILE).is_file():
             resume = shlex.quote(str(config.model_dir))
             print(f"resume with: maou-kit learn-model --resume {resume}", file=sys.stderr)
         return exit_code(interruption)

@@ -8,13 +8,22 @@ loaders do neither, so every row is judged exactly once. Worker processes get
 seeded numpy/random states. Options that torch only accepts with worker
 processes (persistent workers, prefetch factor, timeout) are passed only then.
 
-Streaming datasets (`maou_kit.data.streaming`) yield whole batches themselves: the
-factory gives them the batch size and the train/eval behaviour (shuffle, drop the
-small tail batch of each file), builds a `StreamingDataLoader` with
-`batch_size=None`, and starts no more workers than the rank has shard files.
+Batching is decided here and nowhere else, for map-style and streaming data
+alike: the batch size, shuffling (training only) and dropping the last partial batch
+(training only). Streaming datasets (`maou_kit.data.streaming`) yield whole batches
+themselves, so the factory hands them these choices (`with_batching`), builds a
+`StreamingDataLoader` with `batch_size=None`, and starts no more workers than the
+rank has shard files.
 
-Under torchrun, map-style datasets are dealt between ranks by `RankBatchSampler`
-(`--*-batch-size` is per rank; the global batch is world size x that).
+Under torchrun (W processes) a loader's `batch_size` is read one of two ways:
+- `global_batch=True`: the batch of one optimizer step over all processes; each
+  process takes `batch_size // W` rows (at least 1). The kit asks for this for a
+  stage's measured default batch size, so the default curriculum takes the same
+  number of steps of the same size, and passes the same gates, on any W.
+- `global_batch=False` (a batch size the user set): per process, as in upstream and
+  plain DDP; the global batch is W x that (two processes at b train as one at 2b).
+Map-style datasets are dealt between ranks by `RankBatchSampler`, streaming ones by
+file (`maou_kit.data.streaming`).
 """
 
 from __future__ import annotations
@@ -93,23 +102,35 @@ class DataLoaderFactory:
         if self.timeout < 0:
             raise ValueError(f"timeout must be >= 0, got {self.timeout}")
 
-    def train_loader(self, dataset: Dataset, batch_size: int) -> DataLoader:
+    def train_loader(
+        self, dataset: Dataset, batch_size: int, global_batch: bool = False
+    ) -> DataLoader:
         """Shuffled; drops the last partial batch unless the data is smaller than one batch
         (then the single short batch is kept, so a tiny set still trains); a streaming
         dataset applies that rule to each file."""
+        batch_size = self.process_batch_size(batch_size, global_batch)
         streaming = isinstance(dataset, StreamingTableDataset)
         drop_last = streaming or len(dataset) >= batch_size  # type: ignore[arg-type]
         return self._build(dataset, batch_size, shuffle=True, drop_last=drop_last)
 
-    def eval_loader(self, dataset: Dataset, batch_size: int) -> DataLoader:
+    def eval_loader(
+        self, dataset: Dataset, batch_size: int, global_batch: bool = False
+    ) -> DataLoader:
         """In order, every row once."""
+        batch_size = self.process_batch_size(batch_size, global_batch)
         return self._build(dataset, batch_size, shuffle=False, drop_last=False)
+
+    @staticmethod
+    def process_batch_size(batch_size: int, global_batch: bool) -> int:
+        """This process's batch: a global batch is split between the torchrun processes."""
+        if batch_size < 1:
+            raise ValueError(f"batch size must be >= 1, got {batch_size}")
+        _, world_size = distributed_rank(None, None)
+        return max(1, batch_size // world_size) if global_batch else batch_size
 
     def _build(
         self, dataset: Dataset, batch_size: int, shuffle: bool, drop_last: bool
     ) -> DataLoader:
-        if batch_size < 1:
-            raise ValueError(f"batch size must be >= 1, got {batch_size}")
         if isinstance(dataset, StreamingTableDataset):
             return self._build_streaming(dataset, batch_size, shuffle, drop_last)
         generator = torch.Generator()

@@ -117,8 +117,9 @@ def load_stage_datasets(
 ) -> tuple[Dataset, Dataset]:
     """(training dataset, evaluation dataset) of a checked stage.
 
-    Streaming datasets (see `stage_read_mode`) need the stage's `batch_size` (the
-    DataLoaderFactory sets the final batching of both datasets).
+    Streaming datasets (see `stage_read_mode`) need a `batch_size` to be iterable on
+    their own; in a run the DataLoaderFactory decides their batching (size, shuffle,
+    drop_last), as it does for map-style datasets.
     """
     mode = stage_read_mode(inputs.stage, streaming, cache_mode)
     if cache_mode == "memory" and inputs.stage != 3:
@@ -158,13 +159,10 @@ def _streaming_datasets(
         raise ValueError("streaming datasets need the stage's batch size")
     if inputs.stage == 2:
         return (
-            StreamingStage2Dataset(inputs.train_files, batch_size, shuffle=True, drop_last=True),
+            StreamingStage2Dataset(inputs.train_files, batch_size),
             StreamingStage2Dataset(inputs.eval_files, batch_size),
         )
     return (
-        StreamingKifDataset(
-            inputs.train_files, batch_size, with_legal_masks=train_legal_masks,
-            shuffle=True, drop_last=True,
-        ),
+        StreamingKifDataset(inputs.train_files, batch_size, with_legal_masks=train_legal_masks),
         StreamingKifDataset(inputs.eval_files, batch_size, with_legal_masks=True),
     )  # fmt: skip

@@ -17,6 +17,9 @@ continues with the next epoch (or, when the saved state had already finished or
 stopped early, trains no further and reports the same result).
 `on_checkpoint(state)` is called after every epoch so the caller decides where
 (and whether) to write it.
+
+The epochs themselves are `maou_kit.train.epoch_loop.EpochLoop`'s, with the stop
+rules "epoch budget" and "patience".
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from typing import Any
 
 import torch
 
-from maou_kit.train.engine import PolicyValueTask, run_epoch
+from maou_kit.train.engine import PolicyValueTask
+from maou_kit.train.epoch_loop import EpochBudget, EpochLoop, Patience
 from maou_kit.train.metrics import brier_of_constant
 from maou_kit.train.models import PolicyValueModel
 from maou_kit.train.seeding import (
@@ -36,12 +40,7 @@ from maou_kit.train.seeding import (
     set_loader_generator_state,
 )
 from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
-from maou_kit.train.training_parts import (
-    EpochCallback,
-    build_training_parts,
-    current_lr,
-    resolve_device,
-)
+from maou_kit.train.training_parts import EpochCallback
 
 _RECORDED_METRICS = (
     "policy_cross_entropy", "top1_accuracy", "top5_accuracy",
@@ -51,8 +50,10 @@ _RECORDED_METRICS = (
 )  # fmt: skip
 
 
-class TrainingLoop:
+class TrainingLoop(EpochLoop):
     """Epoch-budgeted training of a `PolicyValueModel` with per-epoch validation."""
+
+    stop_rules = (EpochBudget(), Patience())
 
     def __init__(
         self,
@@ -68,67 +69,47 @@ class TrainingLoop:
             raise ValueError(
                 "TrainingLoop runs stage 3; use SingleStageTrainingLoop for stages 1-2"
             )
-        self.device = resolve_device(device)
-        self.model = model.to(self.device)
-        self.config = config
-        self.train_loader = train_loader
-        self.val_loader = val_loader
-        self.on_epoch_end = on_epoch_end
-        self.on_checkpoint = on_checkpoint
-        self.task = PolicyValueTask(
+        task = PolicyValueTask(
             config.policy_loss_ratio, config.value_loss_ratio, config.legal_masked_policy_loss
         )
-        self.parts = build_training_parts(self.model, config, len(train_loader), self.device)
-        self.epochs_done = 0
+        super().__init__(
+            model, config, task, train_loader, val_loader, device, on_epoch_end, on_checkpoint
+        )
         self.best_val_loss = math.inf
         self.best_epoch = 0
         self.epochs_without_improvement = 0
         self.last_val_metrics: dict[str, float] = {}
         self.best_val_metrics: dict[str, float] = {}
         self.best_weights: dict[str, torch.Tensor] | None = None  # on the CPU
-        self.last_train_loss = math.nan
-        self.seconds_before = 0.0  # training time of earlier processes (resumed runs)
 
-    def train_epoch(self) -> dict[str, float]:
-        return run_epoch(
-            self.parts.train_model, self.train_loader, self.task, self.device,
-            stepper=self.parts.stepper, amp_dtype=self.parts.amp_dtype,
-        )  # fmt: skip
+    @property
+    def val_loader(self) -> Any:
+        return self.eval_loader
 
     def validate(self) -> dict[str, float]:
-        return run_epoch(
-            self.model, self.val_loader, self.task, self.device, amp_dtype=self.parts.amp_dtype
-        )
+        """Loss and metrics on the validation split, in eval mode."""
+        return super().evaluate()
 
-    def run(self) -> StageResult:
-        started = time.perf_counter() - self.seconds_before
-        while self.epochs_done < self.config.max_epochs and not self._stopped_early():
-            epoch_started = time.perf_counter()
-            learning_rate = current_lr(self.parts.optimizer)
-            train = self.train_epoch()
-            validation = self.validate()
-            # The value baseline: always predicting this epoch's training-target mean.
-            validation["value_brier_of_train_mean"] = brier_of_constant(
-                train["value_target_mean"], validation
-            )
-            self.epochs_done += 1
-            self.last_train_loss = train["loss"]
-            self.last_val_metrics = validation
-            if validation["loss"] < self.best_val_loss:
-                self.best_val_loss = validation["loss"]
-                self.best_val_metrics = validation
-                if self.config.keep_best_weights:
-                    self.best_weights = _cpu_copy(self.model.state_dict())
-                self.best_epoch = self.epochs_done
-                self.epochs_without_improvement = 0
-            else:
-                self.epochs_without_improvement += 1
-            if self.on_epoch_end is not None:
-                record = self._epoch_record(train, validation, learning_rate, epoch_started)
-                self.on_epoch_end(self.config.stage, self.epochs_done, record)
-            if self.on_checkpoint is not None:
-                self.seconds_before = time.perf_counter() - started
-                self.on_checkpoint(self.state_dict())
+    def evaluate(self) -> dict[str, float]:
+        return self.validate()  # Stage 3's name for it (tests and notebooks replace it)
+
+    def observe(self, train: dict[str, float], validation: dict[str, float]) -> None:
+        # The value baseline: always predicting this epoch's training-target mean.
+        validation["value_brier_of_train_mean"] = brier_of_constant(
+            train["value_target_mean"], validation
+        )
+        self.last_val_metrics = validation
+        if validation["loss"] < self.best_val_loss:
+            self.best_val_loss = validation["loss"]
+            self.best_val_metrics = validation
+            if self.config.keep_best_weights:
+                self.best_weights = _cpu_copy(self.model.state_dict())
+            self.best_epoch = self.epochs_done
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1
+
+    def finish(self, started: float) -> StageResult:
         keep_best = self.config.keep_best_weights and self.best_weights is not None
         if keep_best:
             self.model.load_state_dict(self.best_weights)
@@ -148,28 +129,14 @@ class TrainingLoop:
             metrics=dict(self.best_val_metrics if keep_best else self.last_val_metrics),
         )
 
-    def _stopped_early(self) -> bool:
-        patience = self.config.early_stopping_patience
-        return patience is not None and self.epochs_without_improvement >= patience
-
-    def _epoch_record(
-        self,
-        train: dict[str, float],
-        validation: dict[str, float],
-        learning_rate: float,
-        epoch_started: float,
+    def epoch_record(
+        self, train: dict[str, float], validation: dict[str, float]
     ) -> dict[str, float]:
         record = {"train_loss": train["loss"], "val_loss": validation["loss"]}
         for prefix, values in (("train", train), ("val", validation)):
             record.update(
                 {f"{prefix}_{name}": values[name] for name in _RECORDED_METRICS if name in values}
             )
-        record.update(
-            lr=learning_rate,
-            optimizer_steps=float(self.parts.stepper.optimizer_steps),
-            nonfinite_skips=float(self.parts.stepper.nonfinite_skips),
-            seconds=time.perf_counter() - epoch_started,
-        )
         return record
 
     def state_dict(self) -> dict[str, Any]:
@@ -191,7 +158,7 @@ class TrainingLoop:
             "seconds": self.seconds_before,
             "config": self.config.to_dict(),
             "loader_generator": loader_generator_state(self.train_loader),
-            "eval_loader_generator": loader_generator_state(self.val_loader),
+            "eval_loader_generator": loader_generator_state(self.eval_loader),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -209,7 +176,7 @@ class TrainingLoop:
         self.best_weights = state.get("best_weights")
         self.seconds_before = float(state.get("seconds", 0.0))
         set_loader_generator_state(self.train_loader, state.get("loader_generator"))
-        set_loader_generator_state(self.val_loader, state.get("eval_loader_generator"))
+        set_loader_generator_state(self.eval_loader, state.get("eval_loader_generator"))
 
 
 def _cpu_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

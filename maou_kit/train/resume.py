@@ -27,6 +27,7 @@ from typing import Any
 
 from maou_kit.train.checkpoints import load_checkpoint
 from maou_kit.train.config import LearnConfig
+from maou_kit.train.run_layout import CONFIG_FILE, RESULT_FILE
 from maou_kit.train.stages import StageResult, TrainingStage
 
 RESUMABLE_STATUSES = ("running", "interrupted", "failed")
@@ -49,7 +50,7 @@ def read_saved_config(run_dir: str | Path) -> dict[str, Any]:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"--resume {run_dir}: no such run directory")
-    path = run_dir / "config.json"
+    path = run_dir / CONFIG_FILE
     if not path.is_file():
         raise FileNotFoundError(
             f"--resume {run_dir}: no config.json there (not a learn-model run directory)"
@@ -80,7 +81,7 @@ def read_resume_point(run_dir: str | Path, run_id: str | None) -> ResumePoint:
     """What result.json says about the run `run_id`; ValueError when it cannot be resumed."""
     run_dir = Path(run_dir)
     try:
-        result = json.loads((run_dir / "result.json").read_text())
+        result = json.loads((run_dir / RESULT_FILE).read_text())
     except FileNotFoundError:
         return ResumePoint(run_id)  # stopped before result.json: nothing was done yet
     except (OSError, ValueError) as error:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from maou_kit.train.distributed import is_main_process
+from maou_kit.train.run_layout import CONFIG_FILE, METRICS_FILE, RESULT_FILE
 
 
 def _json_safe(value: Any) -> Any:
@@ -55,9 +56,9 @@ class RunFiles:
 
     def __init__(self, run_dir: str | Path) -> None:
         self.run_dir = Path(run_dir)
-        self.config_path = self.run_dir / "config.json"
-        self.metrics_path = self.run_dir / "metrics.jsonl"
-        self.result_path = self.run_dir / "result.json"
+        self.config_path = self.run_dir / CONFIG_FILE
+        self.metrics_path = self.run_dir / METRICS_FILE
+        self.result_path = self.run_dir / RESULT_FILE
 
     def write_config(self, config: dict[str, Any]) -> None:
         if not is_main_process():

@@ -14,6 +14,9 @@ states, epoch, the best epoch so far); `load_state_dict()` restores it and `run(
 continues with the next epoch, so an interrupted and resumed stage ends as an
 uninterrupted one would. No state is handed out after the epoch that meets the gate
 or after the last epoch: the stage is over then, and its caller saves the result.
+
+The epochs themselves are `maou_kit.train.epoch_loop.EpochLoop`'s, with the stop
+rules "epoch budget" and "gate reached".
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from maou_kit.train.engine import MultiLabelTask, run_epoch
+from maou_kit.train.engine import MultiLabelTask
+from maou_kit.train.epoch_loop import EpochBudget, EpochLoop, GateReached
 from maou_kit.train.losses import multilabel_loss
 from maou_kit.train.metrics import MultiLabelMetrics
 from maou_kit.train.seeding import (
@@ -34,16 +38,13 @@ from maou_kit.train.seeding import (
     set_loader_generator_state,
 )
 from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
-from maou_kit.train.training_parts import (
-    EpochCallback,
-    build_training_parts,
-    current_lr,
-    resolve_device,
-)
+from maou_kit.train.training_parts import EpochCallback
 
 
-class SingleStageTrainingLoop:
+class SingleStageTrainingLoop(EpochLoop):
     """Gate-driven training of a `MultiLabelModel` (backbone + multi-label head)."""
+
+    stop_rules = (EpochBudget(), GateReached())
 
     def __init__(
         self,
@@ -59,91 +60,35 @@ class SingleStageTrainingLoop:
             raise ValueError(
                 "SingleStageTrainingLoop runs stages 1-2; use TrainingLoop for stage 3"
             )
-        self.device = resolve_device(device)
-        self.model = model.to(self.device)
-        self.config = config
-        self.train_loader = train_loader
-        self.eval_loader = eval_loader
-        self.on_epoch_end = on_epoch_end
-        self.on_checkpoint = on_checkpoint
-        self.task = MultiLabelTask(multilabel_loss(config))
-        self.parts = build_training_parts(self.model, config, len(train_loader), self.device)
-        self.epochs_done = 0
-        # The best epoch so far and the last training loss: part of the saved state, so a
-        # resumed stage that misses its gate reports what an uninterrupted one would.
+        task = MultiLabelTask(multilabel_loss(config))
+        super().__init__(
+            model, config, task, train_loader, eval_loader, device, on_epoch_end, on_checkpoint
+        )
+        # The best epoch so far: part of the saved state, so a resumed stage that misses
+        # its gate reports what an uninterrupted one would.
         self.best_value = math.nan
         self.best_epoch = 0
         self.best_metrics: dict[str, float] = {}
-        self.last_train_loss = math.nan
-        self.seconds_before = 0.0  # training time of earlier processes (resumed stages)
+        self.gate_met = False
+        self.last_metrics: dict[str, float] = {}
 
-    def train_epoch(self) -> dict[str, float]:
-        """One pass over the training loader, updating the model."""
-        return run_epoch(
-            self.parts.train_model, self.train_loader, self.task, self.device,
-            stepper=self.parts.stepper, amp_dtype=self.parts.amp_dtype,
-        )  # fmt: skip
+    def observe(self, train: dict[str, float], evaluation: dict[str, float]) -> None:
+        value = evaluation[self.config.metric]
+        if self.best_epoch == 0 or math.isnan(self.best_value) or value > self.best_value:
+            self.best_value, self.best_epoch = value, self.epochs_done
+            self.best_metrics = dict(evaluation)
+        self.last_metrics = evaluation
+        self.gate_met = value >= self.config.threshold
 
-    def evaluate(self) -> dict[str, float]:
-        """Loss and metrics on the evaluation loader, in eval mode."""
-        return run_epoch(
-            self.model, self.eval_loader, self.task, self.device, amp_dtype=self.parts.amp_dtype
-        )
+    def checkpoint_now(self) -> bool:
+        return not self.gate_met and self.epochs_done < self.config.max_epochs
 
-    def run(self) -> StageResult:
-        config = self.config
-        started = time.perf_counter() - self.seconds_before
-        while self.epochs_done < config.max_epochs:
-            epoch_started = time.perf_counter()
-            learning_rate = current_lr(self.parts.optimizer)
-            train = self.train_epoch()
-            evaluation = self.evaluate()
-            self.epochs_done += 1
-            self.last_train_loss = train["loss"]
-            record = self._epoch_record(train, evaluation, learning_rate, epoch_started)
-            if self.on_epoch_end is not None:
-                self.on_epoch_end(config.stage, self.epochs_done, record)
-            value = evaluation[config.metric]
-            if self.best_epoch == 0 or math.isnan(self.best_value) or value > self.best_value:
-                self.best_value, self.best_epoch = value, self.epochs_done
-                self.best_metrics = dict(evaluation)
-            if value >= config.threshold:
-                return self._result(value, self.epochs_done, True, evaluation, started)
-            if self.on_checkpoint is not None and self.epochs_done < config.max_epochs:
-                self.seconds_before = time.perf_counter() - started
-                self.on_checkpoint(self.state_dict())
-        return self._result(self.best_value, self.best_epoch, False, self.best_metrics, started)
-
-    def _epoch_record(
-        self,
-        train: dict[str, float],
-        evaluation: dict[str, float],
-        learning_rate: float,
-        epoch_started: float,
-    ) -> dict[str, float]:
-        record = {"train_loss": train["loss"]}
-        record.update({f"train_{name}": train[name] for name in MultiLabelMetrics.NAMES})
-        record["eval_loss"] = evaluation["loss"]
-        for name in MultiLabelMetrics.NAMES:
-            record[name] = evaluation[name]
-            record[f"baseline_{name}"] = evaluation[f"baseline_{name}"]
-        record.update(
-            gate_metric=evaluation[self.config.metric],
-            lr=learning_rate,
-            optimizer_steps=float(self.parts.stepper.optimizer_steps),
-            nonfinite_skips=float(self.parts.stepper.nonfinite_skips),
-            seconds=time.perf_counter() - epoch_started,
-        )
-        return record
-
-    def _result(
-        self,
-        value: float,
-        epoch: int,
-        met: bool,
-        metrics: dict[str, float],
-        started: float,
-    ) -> StageResult:
+    def finish(self, started: float) -> StageResult:
+        if self.gate_met:
+            metrics, epoch = self.last_metrics, self.epochs_done
+            value = metrics[self.config.metric]
+        else:
+            metrics, epoch, value = self.best_metrics, self.best_epoch, self.best_value
         return StageResult(
             stage=self.config.stage,
             metric_name=self.config.metric,
@@ -153,10 +98,22 @@ class SingleStageTrainingLoop:
             final_loss=self.last_train_loss,
             epochs_trained=self.epochs_done,
             best_epoch=epoch,
-            threshold_met=met,
+            threshold_met=self.gate_met,
             seconds=time.perf_counter() - started,
             metrics=dict(metrics),
         )
+
+    def epoch_record(
+        self, train: dict[str, float], evaluation: dict[str, float]
+    ) -> dict[str, float]:
+        record = {"train_loss": train["loss"]}
+        record.update({f"train_{name}": train[name] for name in MultiLabelMetrics.NAMES})
+        record["eval_loss"] = evaluation["loss"]
+        for name in MultiLabelMetrics.NAMES:
+            record[name] = evaluation[name]
+            record[f"baseline_{name}"] = evaluation[f"baseline_{name}"]
+        record["gate_metric"] = evaluation[self.config.metric]
+        return record
 
     def training_state(self) -> dict[str, Any]:
         """Optimizer/schedule/RNG/loader states and the epoch count: what resuming this stage needs."""

@@ -22,12 +22,13 @@ from torch import nn
 
 from maou_kit.data.loader import DataLoaderFactory
 from maou_kit.data.stage_inputs import StageInputs, load_stage_datasets
-from maou_kit.train.checkpoints import backbone_path, head_path, new_timestamp
+from maou_kit.train.checkpoints import new_timestamp
 from maou_kit.train.config import LearnConfig
 from maou_kit.train.models import MultiLabelModel, PolicyValueModel
 from maou_kit.train.policy_value import TrainingLoop
+from maou_kit.train.run_layout import backbone_path, head_path
 from maou_kit.train.single_stage import SingleStageTrainingLoop
-from maou_kit.train.stages import StageResult, TrainingStage
+from maou_kit.train.stages import StageConfig, StageResult, TrainingStage
 from maou_kit.train.training_parts import EpochCallback
 
 
@@ -76,8 +77,7 @@ def run_gated_stage(
     loop = SingleStageTrainingLoop(
         MultiLabelModel(backbone, head),
         stage_config,
-        context.loaders.train_loader(train_set, stage_config.batch_size),
-        context.loaders.eval_loader(eval_set, stage_config.batch_size),
+        *stage_loaders(context.loaders, stage_config, train_set, eval_set),
         device=context.device,
         on_epoch_end=context.on_epoch_end,
         on_checkpoint=write_progress,
@@ -85,6 +85,7 @@ def run_gated_stage(
     if state is not None:
         loop.load_state_dict(state)
     result = loop.run()
+    result.batch_size = trained_batch_size(stage_config)
     if result.threshold_met:
         timestamp = new_timestamp()
         backbone_file = backbone_path(context.model_dir, int(stage), timestamp)
@@ -144,8 +145,7 @@ def run_policy_value(
     loop = TrainingLoop(
         model,
         stage_config,
-        context.loaders.train_loader(train_set, stage_config.batch_size),
-        context.loaders.eval_loader(val_set, stage_config.batch_size),
+        *stage_loaders(context.loaders, stage_config, train_set, val_set),
         device=context.device,
         on_epoch_end=context.on_epoch_end,
         on_checkpoint=write_checkpoint,
@@ -153,8 +153,27 @@ def run_policy_value(
     if state is not None:
         loop.load_state_dict(state)
     result = loop.run()
+    result.batch_size = trained_batch_size(stage_config)
     result.checkpoints = {"stage3": str(checkpoint_file)}
     return result
+
+
+def stage_loaders(
+    loaders: DataLoaderFactory, config: StageConfig, train_set: Any, eval_set: Any
+) -> tuple[Any, Any]:
+    """The stage's (training, evaluation) loaders: batching is the factory's decision."""
+    return (
+        loaders.train_loader(train_set, config.batch_size, config.global_batch),
+        loaders.eval_loader(eval_set, config.batch_size, config.global_batch),
+    )
+
+
+def trained_batch_size(config: StageConfig) -> int:
+    """Rows of one training batch summed over all processes: what result.json records."""
+    from maou_kit.data.streaming import distributed_rank
+
+    _, world_size = distributed_rank(None, None)
+    return DataLoaderFactory.process_batch_size(config.batch_size, config.global_batch) * world_size
 
 
 def to_cpu(value: Any) -> Any:

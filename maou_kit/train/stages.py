@@ -9,14 +9,21 @@ loss), the all-zero baseline of that metric, epochs, timings and checkpoints.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import IntEnum
 from typing import Any
 
-MULTILABEL_METRICS = ("accuracy", "f1", "exact_match")
-MULTILABEL_LOSSES = ("bce", "asl")
-OPTIMIZERS = ("adamw", "sgd")
+from maou_kit.train.settings import (  # re-exported: the names other modules import from here
+    MULTILABEL_LOSSES,
+    MULTILABEL_METRICS,
+    OPTIMIZERS,
+    stage_field_setting,
+)
+
+__all__ = [
+    "MULTILABEL_LOSSES", "MULTILABEL_METRICS", "OPTIMIZERS", "StageConfig", "StageResult",
+    "TrainingStage",
+]  # fmt: skip
 
 
 class TrainingStage(IntEnum):
@@ -25,10 +32,20 @@ class TrainingStage(IntEnum):
     POLICY_VALUE = 3
 
 
+def _declared(stage_field: str) -> Any:
+    """The declared default of a StageConfig field (`maou_kit.train.settings`)."""
+    setting = stage_field_setting(stage_field)
+    assert setting is not None, stage_field
+    return setting.default
+
+
 @dataclass(frozen=True)
 class StageConfig:
     """How one stage trains. Fields marked (1-2) or (3) only matter for those stages.
 
+    Defaults and ranges are the declaration's (`maou_kit.train.settings`: each field
+    is filled by the setting whose `stage_field` names it); only the fields no
+    option sets (gradient clipping, the non-finite step limit) are defined here.
     Schedules are counted in optimizer steps: one step per
     `gradient_accumulation_steps` micro-batches. `max_epochs` is the gate budget for
     Stages 1-2 and the number of epochs for Stage 3.
@@ -39,67 +56,40 @@ class StageConfig:
     max_epochs: int
     learning_rate: float
     threshold: float | None = None  # (1-2) gate: stop once the metric reaches it
-    metric: str = "accuracy"  # (1-2) gate metric, one of MULTILABEL_METRICS
-    loss: str = "bce"  # (1-2) "bce" (BCE-with-logits, pos_weight) or "asl"
-    pos_weight: float = 1.0  # (1-2) BCE weight of positive cells
-    gamma_pos: float = 0.0  # (1-2) ASL focusing exponent of positives
-    gamma_neg: float = 4.0  # (1-2) ASL focusing exponent of negatives
-    clip: float = 0.05  # (1-2) ASL probability margin shifted off easy negatives
-    optimizer: str = "adamw"
-    momentum: float = 0.9  # SGD only
-    weight_decay: float = 0.01  # never applied to biases or norm weights
-    warmup_ratio: float = 0.05  # share of optimizer steps spent in linear warmup
-    gradient_accumulation_steps: int = 1
+    metric: str = _declared("metric")  # (1-2) gate metric, one of MULTILABEL_METRICS
+    loss: str = _declared("loss")  # (1-2) "bce" (BCE-with-logits, pos_weight) or "asl"
+    pos_weight: float = _declared("pos_weight")  # (1-2) BCE weight of positive cells
+    gamma_pos: float = _declared("gamma_pos")  # (1-2) ASL focusing exponent of positives
+    gamma_neg: float = _declared("gamma_neg")  # (1-2) ASL focusing exponent of negatives
+    clip: float = _declared("clip")  # (1-2) ASL probability margin shifted off easy negatives
+    optimizer: str = _declared("optimizer")
+    momentum: float = _declared("momentum")  # SGD only
+    weight_decay: float = _declared("weight_decay")  # never on biases or norm weights
+    warmup_ratio: float = _declared("warmup_ratio")  # share of steps in linear warmup
+    gradient_accumulation_steps: int = _declared("gradient_accumulation_steps")
     grad_clip_norm: float | None = 1.0
-    mixed_precision: bool = True  # autocast on CUDA only; ignored on CPU
-    compile: bool = False  # torch.compile the training model, eager if compiling fails
+    mixed_precision: bool = _declared("mixed_precision")  # autocast on CUDA only
+    compile: bool = _declared("compile")  # torch.compile, eager if compiling fails
     max_consecutive_nonfinite: int = 5  # non-finite steps in a row before giving up
-    policy_loss_ratio: float = 1.0  # (3)
-    value_loss_ratio: float = 1.0  # (3)
-    legal_masked_policy_loss: bool = False  # (3) softmax over legal moves only
-    early_stopping_patience: int | None = None  # (3) epochs without val-loss improvement
-    keep_best_weights: bool = True  # (3) end with the best-val-loss epoch's weights
+    policy_loss_ratio: float = _declared("policy_loss_ratio")  # (3)
+    value_loss_ratio: float = _declared("value_loss_ratio")  # (3)
+    legal_masked_policy_loss: bool = _declared("legal_masked_policy_loss")  # (3)
+    early_stopping_patience: int | None = _declared("early_stopping_patience")  # (3)
+    keep_best_weights: bool = _declared("keep_best_weights")  # (3) end with best epoch's
+    # Under torchrun: True = `batch_size` is the global batch, split between processes
+    # (the stage's measured default); False = per process (`maou_kit.data.loader`).
+    global_batch: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stage", TrainingStage(self.stage))
-        _require(self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}")
-        _require(self.max_epochs >= 1, f"epochs must be >= 1, got {self.max_epochs}")
-        _require(
-            math.isfinite(self.learning_rate) and self.learning_rate > 0,
-            f"learning rate must be > 0, got {self.learning_rate}",
-        )
-        if self.stage is not TrainingStage.POLICY_VALUE:
-            _require(
-                self.threshold is not None and 0 < self.threshold <= 1,
-                f"stage {int(self.stage)} threshold must be in (0, 1], got {self.threshold}",
-            )
-        _require(
-            self.metric in MULTILABEL_METRICS,
-            f"unknown metric {self.metric!r}; valid: {', '.join(MULTILABEL_METRICS)}",
-        )
-        _require(
-            self.loss in MULTILABEL_LOSSES,
-            f"unknown loss {self.loss!r}; valid: {', '.join(MULTILABEL_LOSSES)}",
-        )
-        _require(self.pos_weight > 0, f"pos_weight must be > 0, got {self.pos_weight}")
-        _require(
-            self.gamma_pos >= 0 and self.gamma_neg >= 0,
-            f"ASL gammas must be >= 0, got {self.gamma_pos}, {self.gamma_neg}",
-        )
-        _require(0 <= self.clip < 1, f"ASL clip must be in [0, 1), got {self.clip}")
-        _require(
-            self.optimizer in OPTIMIZERS,
-            f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}",
-        )
-        _require(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}")
-        _require(self.weight_decay >= 0, f"weight decay must be >= 0, got {self.weight_decay}")
-        _require(
-            0 <= self.warmup_ratio < 1, f"warmup ratio must be in [0, 1), got {self.warmup_ratio}"
-        )
-        _require(
-            self.gradient_accumulation_steps >= 1,
-            f"gradient accumulation steps must be >= 1, got {self.gradient_accumulation_steps}",
-        )
+        stage = int(self.stage)
+        for item in fields(self):
+            setting = stage_field_setting(item.name, stage)
+            if setting is None or (item.name == "threshold" and stage == 3):
+                continue  # Stage 3 has no gate
+            # None only where this class allows it (patience); a stage needs its batch size.
+            allow_none = item.default is None and item.name != "threshold"
+            setting.validate(getattr(self, item.name), f"stage {stage} {item.name}", allow_none)
         _require(
             self.grad_clip_norm is None or self.grad_clip_norm > 0,
             f"gradient clip norm must be > 0 or None, got {self.grad_clip_norm}",
@@ -109,16 +99,8 @@ class StageConfig:
             f"max consecutive non-finite steps must be >= 1, got {self.max_consecutive_nonfinite}",
         )
         _require(
-            self.policy_loss_ratio >= 0 and self.value_loss_ratio >= 0,
-            "policy/value loss ratios must be >= 0",
-        )
-        _require(
             self.policy_loss_ratio + self.value_loss_ratio > 0,
             "policy and value loss ratios cannot both be 0",
-        )
-        _require(
-            self.early_stopping_patience is None or self.early_stopping_patience >= 1,
-            f"early stopping patience must be >= 1, got {self.early_stopping_patience}",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -150,6 +132,7 @@ class StageResult:
     seconds: float
     metrics: dict[str, float] = field(default_factory=dict)
     checkpoints: dict[str, str] = field(default_factory=dict)
+    batch_size: int | None = None  # the batch size the stage trained at (global under torchrun)
 
     @property
     def achieved_accuracy(self) -> float:

@@ -69,6 +69,7 @@ class OptimizerStepper:
         self.scaler = scaler
         self.max_consecutive_nonfinite = max_consecutive_nonfinite
         self.optimizer_steps = 0
+        self.lr_sum = 0.0  # sum of the rates the optimizer steps ran at (epoch means)
         self.nonfinite_skips = 0
         self.overflow_skips = 0  # fp16 windows GradScaler skipped (scale lowered)
         self._consecutive_nonfinite = 0
@@ -104,6 +105,7 @@ class OptimizerStepper:
             stepped = self._plain_step(window_finite)
         self.optimizer.zero_grad(set_to_none=True)
         if stepped:
+            self.lr_sum += float(self.optimizer.param_groups[0]["lr"])
             self.scheduler.step()
             self.optimizer_steps += 1
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from maou_kit.train.settings import stage_field_setting
 from maou_kit.viz.live import RunOutcome, run_training
 from maou_kit.viz.notebook_config import NotebookSetup
 
@@ -42,12 +43,17 @@ class StageControls:
         self.batch_size = widgets.Dropdown(
             options=sizes, value=stage_config.batch_size, description="batch size"
         )
+        # Bounds from the declared ranges (`maou_kit.train.settings`): the widgets offer
+        # exactly what LearnConfig accepts at the low end of epochs and the top of the gate.
+        epochs_range = stage_field_setting("max_epochs", self.stage).check
+        gate = stage_field_setting("threshold", 1)
         self.epochs = widgets.IntSlider(
-            value=stage_config.max_epochs, min=1, max=max(50, stage_config.max_epochs),
-            description="epochs",
+            value=stage_config.max_epochs, min=int(epochs_range.low),  # type: ignore[union-attr]
+            max=max(50, stage_config.max_epochs), description="epochs",
         )  # fmt: skip
         self.threshold = widgets.FloatSlider(
-            value=stage_config.threshold or 0.99, min=0.5, max=1.0, step=0.001,
+            value=stage_config.threshold or gate.default,  # type: ignore[union-attr]
+            min=0.5, max=gate.check.high, step=0.001,  # type: ignore[union-attr]
             description="threshold", readout_format=".3f",
             layout=widgets.Layout(display="none" if self.stage == 3 else None),
         )  # fmt: skip

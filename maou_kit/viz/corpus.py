@@ -23,6 +23,7 @@ import polars as pl
 from matplotlib.figure import Figure
 
 from maou_kit import schema
+from maou_kit.train.run_layout import RESULT_FILE
 from maou_kit.viz.board import destination_grid, plot_board_heatmap, sfens_from_hcp
 from maou_kit.viz.notebook_config import DataSetup
 
@@ -246,6 +247,6 @@ def write_data_result(setup: DataSetup, stats: CorpusStatistics) -> Path:
         "inputs": {name: str(path) if path else None for name, path in inputs.items()},
         "statistics": stats.to_dict(),
     }
-    path = setup.run_dir / "result.json"
+    path = setup.run_dir / RESULT_FILE
     path.write_text(json.dumps(result, indent=2) + "\n")
     return path

@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from maou_kit.train.run_layout import CONFIG_FILE, METRICS_FILE, RESULT_FILE
 from maou_kit.viz.curves import plot_run_curves
 from maou_kit.viz.display import FigureDisplay, figure_png, live_display_wanted, show, show_markdown
 from maou_kit.viz.notebook_config import RUN_MARKERS, NotebookSetup
@@ -30,7 +31,7 @@ CURVES_FILE = "curves.png"
 # What a notebook run leaves in its run directory, removed before a rerun (top level only:
 # smoke_data/, interactive/ and stage3_from_scratch/ belong to other runs).
 RUN_FILE_PATTERNS = (
-    "config.json", "metrics.jsonl", "result.json", "comparison.json", "*.png",
+    CONFIG_FILE, METRICS_FILE, RESULT_FILE, "comparison.json", "*.png",
     "stage1_*.pt", "stage2_*.pt", "stage3_*.pt",
 )  # fmt: skip
 

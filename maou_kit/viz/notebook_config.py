@@ -17,6 +17,8 @@ from typing import Any
 
 from maou_kit.train.checkpoints import newest_backbone
 from maou_kit.train.config import LearnConfig
+from maou_kit.train.run_layout import METRICS_FILE, RESULT_FILE
+from maou_kit.train.settings import SETTINGS, apply_given_batch_size
 from maou_kit.viz.parameters import (
     NOTEBOOK_PARAMETERS,
     ParameterValue,
@@ -31,7 +33,7 @@ SMOKE_DATA_DIR = "smoke_data"
 SCRATCH_DIR = "stage3_from_scratch"
 # Files a notebook run writes into its run directory; a reused directory must not hold
 # them unless OVERWRITE is on (then `run_training` removes them before training).
-RUN_MARKERS = ("result.json", "metrics.jsonl")
+RUN_MARKERS = (RESULT_FILE, METRICS_FILE)
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,10 @@ def _training_setup(kind: str, stage: str, parameters: dict[str, object]) -> Not
             if parameter.name == "BACKBONE_FROM" and value is not None and value.is_dir():
                 value = _backbone_in_run(value)
         fields[parameter.field] = value
+    # A BATCH_SIZE changed from its default is "given": it reaches every stage whose own
+    # batch-size parameter was left at its default (as --batch-size does on the CLI).
+    given = [name for name, value in fields.items() if value != SETTINGS[name].default]
+    fields = apply_given_batch_size(fields, given)
     smoke = smoke_requested(bool(values["SMOKE"]))
     if fields.get("resume_backbone_from") is not None:
         _match_backbone_size(fields, smoke)
@@ -210,10 +216,10 @@ def _match_backbone_size(fields: dict[str, Any], smoke: bool) -> None:
     smoke run's tiny backbone); otherwise a mismatch is an error that says what to set.
     """
     from maou_kit.model import PRESETS, preset_config
-    from maou_kit.train.checkpoints import load_checkpoint
+    from maou_kit.train.checkpoints import read_weights_file
 
     path = fields["resume_backbone_from"]
-    spec = load_checkpoint(path).get("backbone_spec") or {}
+    spec = read_weights_file(path).get("backbone_spec") or {}  # a raw state_dict has none
     arch = spec.get("arch")
     preset = next(
         (

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from maou_kit.train.settings import SETTINGS
+
 ParameterValue = int | float | str | bool
 
 
@@ -34,29 +36,43 @@ class NotebookParameter:
     path: bool = False  # an input path: "" means none, relative paths are looked up upward
 
 
-P = NotebookParameter
+def P(name: str, field: str | None = None, kind: type | None = None) -> NotebookParameter:
+    """A notebook parameter; one that sets a setting takes its type from the declaration
+    (`maou_kit.train.settings`), input paths (type Path there) are strings here."""
+    if field is None:
+        assert kind is not None, name
+        return NotebookParameter(name, kind)
+    declared = SETTINGS[field].kind
+    is_path = declared is Path
+    return NotebookParameter(name, str if is_path else declared, field, path=is_path)
+
+
+def _input(name: str) -> NotebookParameter:
+    """A path the notebook layer reads itself (the data notebook's tables)."""
+    return NotebookParameter(name, str, path=True)
+
 
 _COMMON = (
-    P("RUN_DIR", str),
-    P("ARCH", str, "arch"),
-    P("PRESET", str, "preset"),
-    P("SEED", int, "seed"),
-    P("DEVICE", str, "device"),
-    P("SMOKE", bool),
-    P("OVERWRITE", bool),
+    P("RUN_DIR", kind=str),
+    P("ARCH", "arch"),
+    P("PRESET", "preset"),
+    P("SEED", "seed"),
+    P("DEVICE", "device"),
+    P("SMOKE", kind=bool),
+    P("OVERWRITE", kind=bool),
 )
 
 
 def _gated_stage(stage: int) -> tuple[NotebookParameter, ...]:
     return _COMMON + (
-        P("DATA_PATH", str, f"stage{stage}_data_path", path=True),
-        P("BACKBONE_FROM", str, "resume_backbone_from", path=True),
-        P("EPOCHS", int, f"stage{stage}_max_epochs"),
-        P("THRESHOLD", float, f"stage{stage}_threshold"),
-        P("METRIC", str, f"stage{stage}_metric"),
-        P("LEARNING_RATE", float, f"stage{stage}_learning_rate"),
-        P("BATCH_SIZE", int, f"stage{stage}_batch_size"),
-        P("POS_WEIGHT", float, f"stage{stage}_pos_weight"),
+        P("DATA_PATH", f"stage{stage}_data_path"),
+        P("BACKBONE_FROM", "resume_backbone_from"),
+        P("EPOCHS", f"stage{stage}_max_epochs"),
+        P("THRESHOLD", f"stage{stage}_threshold"),
+        P("METRIC", f"stage{stage}_metric"),
+        P("LEARNING_RATE", f"stage{stage}_learning_rate"),
+        P("BATCH_SIZE", f"stage{stage}_batch_size"),
+        P("POS_WEIGHT", f"stage{stage}_pos_weight"),
     )
 
 
@@ -65,44 +81,44 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[NotebookParameter, ...]] = {
     "stage2": _gated_stage(2),
     "stage3": _COMMON
     + (
-        P("DATA_PATH", str, "stage3_data_path", path=True),
-        P("BACKBONE_FROM", str, "resume_backbone_from", path=True),
-        P("EPOCHS", int, "epoch"),
-        P("LEARNING_RATE", float, "learning_ratio"),
-        P("BATCH_SIZE", int, "stage3_batch_size"),
-        P("OPTIMIZER", str, "optimizer"),
-        P("POLICY_LOSS_RATIO", float, "policy_loss_ratio"),
-        P("VALUE_LOSS_RATIO", float, "value_loss_ratio"),
-        P("LEGAL_MASKED_POLICY_LOSS", bool, "legal_masked_policy_loss"),
+        P("DATA_PATH", "stage3_data_path"),
+        P("BACKBONE_FROM", "resume_backbone_from"),
+        P("EPOCHS", "epoch"),
+        P("LEARNING_RATE", "learning_ratio"),
+        P("BATCH_SIZE", "stage3_batch_size"),
+        P("OPTIMIZER", "optimizer"),
+        P("POLICY_LOSS_RATIO", "policy_loss_ratio"),
+        P("VALUE_LOSS_RATIO", "value_loss_ratio"),
+        P("LEGAL_MASKED_POLICY_LOSS", "legal_masked_policy_loss"),
     ),
     "curriculum": _COMMON
     + (
-        P("STAGE1_DATA_PATH", str, "stage1_data_path", path=True),
-        P("STAGE2_DATA_PATH", str, "stage2_data_path", path=True),
-        P("STAGE3_DATA_PATH", str, "stage3_data_path", path=True),
-        P("STAGE1_EPOCHS", int, "stage1_max_epochs"),
-        P("STAGE2_EPOCHS", int, "stage2_max_epochs"),
-        P("STAGE3_EPOCHS", int, "epoch"),
-        P("STAGE1_THRESHOLD", float, "stage1_threshold"),
-        P("STAGE2_THRESHOLD", float, "stage2_threshold"),
-        P("STAGE1_LEARNING_RATE", float, "stage1_learning_rate"),
-        P("STAGE2_LEARNING_RATE", float, "stage2_learning_rate"),
-        P("STAGE3_LEARNING_RATE", float, "learning_ratio"),
-        P("STAGE1_BATCH_SIZE", int, "stage1_batch_size"),
-        P("BATCH_SIZE", int, "batch_size"),
-        P("STAGE1_POS_WEIGHT", float, "stage1_pos_weight"),
-        P("STAGE2_POS_WEIGHT", float, "stage2_pos_weight"),
+        P("STAGE1_DATA_PATH", "stage1_data_path"),
+        P("STAGE2_DATA_PATH", "stage2_data_path"),
+        P("STAGE3_DATA_PATH", "stage3_data_path"),
+        P("STAGE1_EPOCHS", "stage1_max_epochs"),
+        P("STAGE2_EPOCHS", "stage2_max_epochs"),
+        P("STAGE3_EPOCHS", "epoch"),
+        P("STAGE1_THRESHOLD", "stage1_threshold"),
+        P("STAGE2_THRESHOLD", "stage2_threshold"),
+        P("STAGE1_LEARNING_RATE", "stage1_learning_rate"),
+        P("STAGE2_LEARNING_RATE", "stage2_learning_rate"),
+        P("STAGE3_LEARNING_RATE", "learning_ratio"),
+        P("STAGE1_BATCH_SIZE", "stage1_batch_size"),
+        P("BATCH_SIZE", "batch_size"),
+        P("STAGE1_POS_WEIGHT", "stage1_pos_weight"),
+        P("STAGE2_POS_WEIGHT", "stage2_pos_weight"),
     ),
     "data": (
-        P("RUN_DIR", str),
-        P("GAMES_PATH", str, path=True),
-        P("STAGE1_PATH", str, path=True),
-        P("STAGE2_PATH", str, path=True),
-        P("STAGE3_PATH", str, path=True),
-        P("BOARDS_TO_SHOW", int),
-        P("SEED", int),
-        P("SMOKE", bool),
-        P("OVERWRITE", bool),
+        P("RUN_DIR", kind=str),
+        _input("GAMES_PATH"),
+        _input("STAGE1_PATH"),
+        _input("STAGE2_PATH"),
+        _input("STAGE3_PATH"),
+        P("BOARDS_TO_SHOW", kind=int),
+        P("SEED", kind=int),
+        P("SMOKE", kind=bool),
+        P("OVERWRITE", kind=bool),
     ),
     # The evaluation notebook (20_evaluate); checked further in viz/evaluation_setup.py.
     "evaluate": (

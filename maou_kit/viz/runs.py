@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from maou_kit.train.run_layout import CONFIG_FILE, METRICS_FILE, RESULT_FILE
+
 COMPARISON_FILE = "comparison.json"
 _RESULT_COLUMNS = (
     "stage", "metric_name", "achieved", "threshold", "baseline", "threshold_met",
@@ -24,7 +26,7 @@ _RESULT_COLUMNS = (
 
 def read_metrics(run_dir: str | Path) -> pl.DataFrame:
     """`metrics.jsonl` of a run: one row per stage and epoch (empty frame before the first epoch)."""
-    path = Path(run_dir) / "metrics.jsonl"
+    path = Path(run_dir) / METRICS_FILE
     if not path.is_file() or path.stat().st_size == 0:
         return pl.DataFrame(schema={"stage": pl.Int64, "epoch": pl.Int64})
     return pl.read_ndjson(path, infer_schema_length=None)
@@ -32,7 +34,7 @@ def read_metrics(run_dir: str | Path) -> pl.DataFrame:
 
 def read_result(run_dir: str | Path) -> dict[str, Any]:
     """`result.json` of a run (FileNotFoundError naming the run when it has none)."""
-    path = Path(run_dir) / "result.json"
+    path = Path(run_dir) / RESULT_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{run_dir}: no result.json (the run has not finished a stage)")
     return json.loads(path.read_text())
@@ -66,7 +68,7 @@ def read_results(run_dirs: Iterable[str | Path]) -> pl.DataFrame:
     """
     rows = []
     for run_dir in run_dirs:
-        config_path = Path(run_dir) / "config.json"
+        config_path = Path(run_dir) / CONFIG_FILE
         config = json.loads(config_path.read_text()) if config_path.is_file() else {}
         settings = {k: v for k, v in config.items() if isinstance(v, int | float | str | bool)}
         for row in result_table(run_dir).to_dicts():

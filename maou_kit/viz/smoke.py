@@ -29,14 +29,16 @@ from pathlib import Path
 import polars as pl
 
 from maou_kit.train.config import LearnConfig
+from maou_kit.train.settings import SETTINGS
 
 SMOKE_TRAIN_ROWS = 256
 SMOKE_EVAL_ROWS = 64
-SMOKE_EPOCHS = 2
-SMOKE_BATCH_SIZE = 32
-SMOKE_THRESHOLD = 0.5
-SMOKE_METRIC = "accuracy"
-SMOKE_PRESET = "tiny"
+# The caps, read back from the declaration (the module docstring names them).
+SMOKE_EPOCHS = SETTINGS["stage1_max_epochs"].smoke.value  # type: ignore[union-attr]
+SMOKE_BATCH_SIZE = SETTINGS["batch_size"].smoke.value  # type: ignore[union-attr]
+SMOKE_THRESHOLD = SETTINGS["stage1_threshold"].smoke.value  # type: ignore[union-attr]
+SMOKE_METRIC = SETTINGS["stage1_metric"].smoke.value  # type: ignore[union-attr]
+SMOKE_PRESET = SETTINGS["preset"].smoke.value  # type: ignore[union-attr]
 _FALSE_WORDS = ("", "0", "false", "no")
 
 
@@ -89,25 +91,20 @@ def write_smoke_tables(config: LearnConfig, data_dir: Path) -> dict[str, Path]:
 
 
 def smoke_config(config: LearnConfig, data_dir: Path) -> LearnConfig:
-    """`config` cut down to a smoke run (see the module docstring); writes the sampled tables."""
+    """`config` cut down to a smoke run (see the module docstring); writes the sampled tables.
+
+    What is capped or set comes from each setting's `smoke` rule in the declaration
+    (`maou_kit.train.settings`); the preset stays when a backbone checkpoint is given."""
     changes: dict[str, object] = dict(write_smoke_tables(config, data_dir))
-    changes.update(
-        stage1_max_epochs=min(config.stage1_max_epochs, SMOKE_EPOCHS),
-        stage2_max_epochs=min(config.stage2_max_epochs, SMOKE_EPOCHS),
-        epoch=min(config.epoch, SMOKE_EPOCHS),
-        batch_size=min(config.batch_size, SMOKE_BATCH_SIZE),
-        stage1_batch_size=min(config.stage1_batch_size, SMOKE_BATCH_SIZE),
-        stage1_threshold=SMOKE_THRESHOLD,
-        stage2_threshold=SMOKE_THRESHOLD,
-        stage1_metric=SMOKE_METRIC,
-        stage2_metric=SMOKE_METRIC,
-        dataloader_workers=0,
-    )
-    for name in ("stage2_batch_size", "stage3_batch_size"):
+    for name, setting in SETTINGS.items():
+        rule = setting.smoke
+        if rule is None or (name == "preset" and config.resume_backbone_from is not None):
+            continue
         value = getattr(config, name)
-        changes[name] = None if value is None else min(value, SMOKE_BATCH_SIZE)
-    if config.resume_backbone_from is None:
-        changes["preset"] = SMOKE_PRESET
+        if rule.cap:
+            changes[name] = None if value is None else min(value, rule.value)
+        else:
+            changes[name] = rule.value
     return replace(config, **changes)
 
 
