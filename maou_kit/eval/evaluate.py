@@ -51,6 +51,7 @@ from maou_kit.eval.value_metrics import (
     temperature_grid_losses,
     value_figures,
 )
+from maou_kit.train.run_layout import CONFIG_FILE
 
 DEFAULT_PHASE_BUCKETS = (30, 60, 100)  # upper move numbers: 1-30, 31-60, 61-100, 101+
 DEFAULT_BATCH_SIZE = (
@@ -151,7 +152,7 @@ def _training_mean(scorer: _Scorer) -> tuple[float, str] | None:
     if scorer.path is None:
         return None
     run_dir = scorer.path if scorer.path.is_dir() else scorer.path.parent
-    config_path = run_dir / "config.json"
+    config_path = run_dir / CONFIG_FILE
     try:
         config = json.loads(config_path.read_text())
         data_path = Path(config["stage3_data_path"])

@@ -32,12 +32,13 @@ from maou_kit.model import (
     ValueHead,
     backbone_from_spec,
 )
-from maou_kit.train.checkpoints import HEAD_PREFIXES, STAGE3_PREFIX, load_checkpoint
+from maou_kit.train.checkpoints import load_checkpoint
 from maou_kit.train.models import MultiLabelModel, PolicyValueModel
+from maou_kit.train.run_layout import HEAD_PREFIXES, RESULT_FILE, STAGE3_PREFIX, TIMESTAMP_PATTERN
 
 _STAGE12_FILE = re.compile(
-    r"^(?:stage(?P<stage>[12])_backbone|(?P<head>stage1_reachable_head|stage2_legal_moves_head))"
-    r"_(?P<ts>\d{8}_\d{6}(?:_\d{6})?)\.pt$"
+    rf"^(?:stage(?P<stage>[12])_backbone|(?P<head>{'|'.join(HEAD_PREFIXES.values())}))"
+    rf"_(?P<ts>{TIMESTAMP_PATTERN})\.pt$"
 )
 _HEAD_STAGE = {prefix: stage for stage, prefix in HEAD_PREFIXES.items()}
 
@@ -70,7 +71,7 @@ def _resolve_stored_path(run_dir: Path, stored: str) -> Path:
 
 
 def _from_run_dir(run_dir: Path, stage: int | None) -> LoadedModel:
-    result_path = run_dir / "result.json"
+    result_path = run_dir / RESULT_FILE
     if not result_path.is_file():
         raise FileNotFoundError(f"{run_dir}: no result.json (not a maou_kit run directory)")
     try:

@@ -68,6 +68,8 @@ from maou_kit.train.run_lock import RunLock
 from maou_kit.train.seeding import seed_everything, stage_seed
 from maou_kit.train.stage_runs import StageContext, run_gated_stage, run_policy_value
 from maou_kit.train.stages import StageResult, TrainingStage
+from maou_kit.train.tensorboard_log import TensorBoardScalars
+from maou_kit.train.tensorboard_log import available as tensorboard_available
 from maou_kit.train.training_parts import EpochCallback, resolve_device
 
 GATE_HINT_OPTIONS = ("max-epochs", "threshold", "learning-rate", "batch-size")
@@ -130,6 +132,12 @@ class MultiStageTrainingOrchestrator:
         self._resume_point: ResumePoint | None = None
         self._resume_state: dict[str, Any] | None = None  # the stage under way's checkpoint
         self._progress: dict[str, Any] | None = None  # result.json's pointer to it
+        # Event files beside metrics.jsonl when the optional package is there (rank 0 only).
+        self.tensorboard = (
+            TensorBoardScalars(self.model_dir)
+            if config.tensorboard and tensorboard_available() and is_main_process()
+            else None
+        )
 
     @classmethod
     def resume(
@@ -188,7 +196,11 @@ class MultiStageTrainingOrchestrator:
         inputs = self.validate()
         # One writer per run directory, for the whole run (rank 0 writes it alone).
         with RunLock(self.model_dir) if is_main_process() else contextlib.nullcontext():
-            return self._run_locked(inputs)
+            try:
+                return self._run_locked(inputs)
+            finally:
+                if self.tensorboard is not None:
+                    self.tensorboard.close()
 
     def _run_locked(
         self, inputs: dict[TrainingStage, StageInputs]
@@ -295,7 +307,10 @@ class MultiStageTrainingOrchestrator:
             save_checkpoint({**payload, "metrics_lines": self.files.metrics_line_count()}, path)
 
     def _record_epoch(self, stage: TrainingStage, epoch: int, metrics: dict[str, float]) -> None:
-        self.files.append_metrics({"stage": int(stage), "epoch": epoch, **metrics})
+        record = {"stage": int(stage), "epoch": epoch, **metrics}
+        self.files.append_metrics(record)
+        if self.tensorboard is not None:
+            self.tensorboard.write(record)
         if self.on_epoch_end is not None and is_main_process():  # ranks agree: one report
             self.on_epoch_end(stage, epoch, metrics)
 

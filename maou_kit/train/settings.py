@@ -214,6 +214,9 @@ RUN_SETTINGS: tuple[Setting, ...] = (
       "stages 1-2 ignore it", check=Choices(CACHE_MODES)),
     S("compile", bool, False, "torch.compile the model (falls back to eager on failure)",
       flag="--compile", stage_field="compile"),
+    S("tensorboard", bool, True, "every per-epoch figure also as TensorBoard scalars in "
+      "RUN_DIR/tensorboard/stageN (when the optional tensorboard package is installed: "
+      "pip install -e '.[tensorboard]')", flag="--no-tensorboard"),
     S("resume", Path, None, "continue the interrupted run in this run directory from its last "
       "checkpoint, with the settings saved in its config.json (no other option may be given)"),
 )  # fmt: skip

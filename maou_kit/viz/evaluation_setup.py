@@ -26,6 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
+from maou_kit.train.run_layout import RESULT_FILE
 from maou_kit.viz.parameters import ParameterValue, check_parameters, find_input_path
 from maou_kit.viz.smoke import smoke_config, smoke_requested, smoke_threads
 
@@ -42,7 +43,6 @@ SMOKE_SAMPLES = {
 }
 # Files this notebook writes at the top of RUN_DIR; a reused RUN_DIR must not hold
 # result.json unless OVERWRITE is on.
-RESULT_FILE = "result.json"
 MATCH_DIR = "match"  # CSA files and match.json of the notebook's match
 TABLE_SUFFIXES = (".feather", ".parquet")
 

@@ -122,16 +122,16 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[NotebookParameter, ...]] = {
     ),
     # The evaluation notebook (20_evaluate); checked further in viz/evaluation_setup.py.
     "evaluate": (
-        P("RUN_DIR", str),
-        P("MODELS", str),  # comma-separated run dirs / checkpoints / .onnx files
-        P("LABELS", str),
-        P("DATA", str, path=True),
-        P("BOOTSTRAP", int),
-        P("MATCH_OPPONENT", str),
-        P("MATCH_GAMES", int),
-        P("SEED", int),
-        P("SMOKE", bool),
-        P("OVERWRITE", bool),
+        P("RUN_DIR", kind=str),
+        P("MODELS", kind=str),  # comma-separated run dirs / checkpoints / .onnx files
+        P("LABELS", kind=str),
+        _input("DATA"),
+        P("BOOTSTRAP", kind=int),
+        P("MATCH_OPPONENT", kind=str),
+        P("MATCH_GAMES", kind=int),
+        P("SEED", kind=int),
+        P("SMOKE", kind=bool),
+        P("OVERWRITE", kind=bool),
     ),
 }
 
