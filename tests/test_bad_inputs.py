@@ -192,10 +192,11 @@ def test_non_finite_stage3_target_is_refused_with_its_first_row(
 
 @pytest.mark.parametrize("stage", [2, 3])
 @suffixes
-def test_single_file_is_too_small_for_a_split(tmp_path, stage, suffix):
+def test_single_file_is_split_inside_by_row(tmp_path, stage, suffix):
+    # Issue 12 item 5: a single table file is split by --test-ratio (was: refused).
     path = write_table(FRAMES[stage](6), tmp_path / f"all{suffix}")
-    message = _refusal(path, stage)
-    assert message.startswith(f"{path}: cannot make a validation split from 1 table file")
+    inputs = check_stage_inputs(stage, path, test_ratio=TEST_RATIO, seed=0)
+    assert (inputs.split_method, inputs.train_rows, inputs.eval_rows) == ("by-row", 3, 3)
 
 
 @pytest.mark.parametrize("stage", [2, 3])
@@ -207,14 +208,23 @@ def test_ratio_that_leaves_no_training_file_is_refused(tmp_path, stage):
     assert str(raised.value) == f"{tmp_path}: --test-ratio 0.9 of 2 files leaves no training file"
 
 
-@pytest.mark.parametrize("stage", [2, 3])
-def test_ratio_that_leaves_no_validation_file_is_refused(tmp_path, stage):
+def test_ratio_zero_trains_stage2_on_every_file(tmp_path):
+    # Issue 12 item 5: --test-ratio 0 means "train on everything" for Stage 2 (was: refused).
     for index in range(2):
-        write_table(FRAMES[stage](6, seed=index), tmp_path / f"part{index}.feather")
+        write_table(FRAMES[2](6, seed=index), tmp_path / f"part{index}.feather")
+    inputs = check_stage_inputs(2, tmp_path, test_ratio=0.0, seed=0)
+    assert (inputs.split_method, inputs.train_rows, inputs.eval_rows) == ("all-training", 12, 12)
+    assert inputs.eval_files == inputs.train_files
+
+
+def test_ratio_zero_is_refused_for_stage3_without_a_validation_split(tmp_path):
+    for index in range(2):
+        write_table(FRAMES[3](6, seed=index), tmp_path / f"part{index}.feather")
     with pytest.raises(ValueError) as raised:
-        check_stage_inputs(stage, tmp_path, test_ratio=0.0, seed=0)
+        check_stage_inputs(3, tmp_path, test_ratio=0.0, seed=0)
     assert str(raised.value) == (
-        f"{tmp_path}: --test-ratio 0.0 of 2 table files puts none in the validation split"
+        f"{tmp_path}: --test-ratio 0 leaves stage 3 no validation data (it keeps the weights "
+        "of its best validation epoch); give a ratio in (0, 1) or train*/val* files"
     )
 
 

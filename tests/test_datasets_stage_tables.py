@@ -68,11 +68,12 @@ def test_split_by_file_puts_each_file_on_one_side(tmp_path):
     assert not set(split.train) & set(split.val)
 
 
-def test_single_file_cannot_be_split_and_the_error_names_test_ratio(tmp_path):
+def test_single_file_is_split_by_row_with_the_ratio(tmp_path):
+    # Issue 12 item 5: a single file is split inside by --test-ratio (was: refused).
     path = write_table(stage2_frame(10), tmp_path / "only.feather")
-    with pytest.raises(ValueError, match="--test-ratio") as error:
-        resolve_split(path, test_ratio=0.2, seed=0)
-    assert str(path) in str(error.value)
+    split = resolve_split(path, test_ratio=0.2, seed=0)
+    assert split.method == "by-row" and split.train == split.val == (path,)
+    assert (len(split.train_index), len(split.val_index)) == (8, 2)
 
 
 def test_split_leaving_no_training_file_is_rejected(tmp_path):

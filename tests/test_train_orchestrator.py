@@ -156,11 +156,12 @@ def test_stage3_starts_from_the_newest_stage2_backbone_with_a_fresh_head(
     assert not torch.equal(policy_weights[-1], head_weights[-1])
 
 
-def test_single_stage3_file_fails_before_stage1_runs(tables, tmp_path):
+def test_single_stage3_file_with_test_ratio_0_fails_before_stage1_runs(tables, tmp_path):
+    # Issue 12 item 5: a single Stage-3 file is now split; only --test-ratio 0 refuses it.
     lone = write_table(stage3_frame(8), tmp_path / "games" / "only.feather")
     model_dir = tmp_path / "run"
-    config = _config(tables, model_dir, stage3_data_path=lone)
-    with pytest.raises(ValueError, match="--test-ratio"):
+    config = _config(tables, model_dir, stage3_data_path=lone, test_ratio=0.0)
+    with pytest.raises(ValueError, match="--test-ratio 0"):
         MultiStageTrainingOrchestrator(config).run()
     assert not model_dir.exists()
 

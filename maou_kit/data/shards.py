@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from maou_kit.data.datasets import KifDataset, Stage1Dataset, Stage2Dataset
 from maou_kit.data.sources import (
     STAGE1_COLUMN_SHAPES,
@@ -21,24 +23,27 @@ from maou_kit.data.sources import (
 from maou_kit.schema import LEGAL_MOVES
 
 
-def read_stage1_dataset(files: Sequence[Path]) -> Stage1Dataset:
-    """Stage-1 rows of `files`, concatenated in file order."""
-    return Stage1Dataset.from_frame(read_tables(files, list(STAGE1_COLUMN_SHAPES)))
+def read_stage1_dataset(files: Sequence[Path], rows: np.ndarray | None = None) -> Stage1Dataset:
+    """Stage-1 rows of `files`, concatenated in file order (only `rows` when given)."""
+    return Stage1Dataset.from_frame(read_tables(files, list(STAGE1_COLUMN_SHAPES), rows))
 
 
-def read_stage2_dataset(files: Sequence[Path]) -> Stage2Dataset:
-    """Stage-2 rows of `files`, concatenated in file order."""
-    return Stage2Dataset.from_frame(read_tables(files, list(STAGE2_COLUMN_SHAPES)))
+def read_stage2_dataset(files: Sequence[Path], rows: np.ndarray | None = None) -> Stage2Dataset:
+    """Stage-2 rows of `files`, concatenated in file order (only `rows` when given)."""
+    return Stage2Dataset.from_frame(read_tables(files, list(STAGE2_COLUMN_SHAPES), rows))
 
 
-def read_kif_dataset(files: Sequence[Path], with_legal_masks: bool) -> KifDataset:
-    """Stage-3 rows of `files`; with `with_legal_masks`, masks come from the tables'
-    `legalMovesLabel` column when every file has it, else are computed from the positions."""
+def read_kif_dataset(
+    files: Sequence[Path], with_legal_masks: bool, rows: np.ndarray | None = None
+) -> KifDataset:
+    """Stage-3 rows of `files` (only `rows` when given); with `with_legal_masks`, masks come
+    from the tables' `legalMovesLabel` column when every file has it, else are computed
+    from the positions."""
     columns = list(STAGE3_COLUMN_SHAPES)
     table_has_masks = with_legal_masks and has_column(files, LEGAL_MOVES)
     if table_has_masks:
         columns.append(LEGAL_MOVES)
-    dataset = KifDataset.from_frame(read_tables(files, columns))
+    dataset = KifDataset.from_frame(read_tables(files, columns, rows))
     if with_legal_masks and not table_has_masks:
         from maou_kit.shogi import legal_moves_mask_from_encoded
 

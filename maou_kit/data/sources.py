@@ -5,10 +5,15 @@ The on-disk contract (SPEC section 5, "Split for Stage 3"):
 - Stage 1: one table file, or a directory of table files. The whole table is both
   the training set and the evaluation set (the 1,105 patterns are the universe).
 - Stages 2 and 3: a directory holding `train*.feather|parquet` and
-  `val*.feather|parquet` split files built by game at build time. Without such
-  names, the path (a file or a directory of tables) is split BY FILE with
-  `test_ratio` and the seed; never by row, since rows of one game on both sides
-  of the split leak the answer.
+  `val*.feather|parquet` split files built by game at build time (always used as
+  they are). Otherwise the path is split with `test_ratio` and the seed:
+  - a directory of 2 or more table files: BY FILE (as many files as
+    ceil(n * ratio) become validation), so rows of one file stay on one side;
+  - one table file (or a directory holding one): inside the file, BY GAME when it
+    has a `gameId` column (rows of one game on both sides would leak the answer),
+    else BY ROW;
+  - `test_ratio` 0: no split; every file is training data and the gate is judged
+    on it (upstream's "train on everything"; Stage 3 refuses it, in `stage_inputs`).
 
 Everything here reads schemas and row counts only (no rows), so the orchestrator
 can check every stage's inputs before the first stage trains.
@@ -19,15 +24,18 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
+from maou_kit.data.split import split_row_indices
 from maou_kit.data.table_io import TABLE_SUFFIXES, read_table, scan_table
 from maou_kit.schema import (
     BOARD,
     BOARD_SHAPE,
+    GAME_ID,
     HAND,
     HAND_SIZE,
     LEGAL_MOVES,
@@ -62,11 +70,21 @@ STAGE3_OPTIONAL_SHAPES: dict[str, tuple[int, ...]] = {LEGAL_MOVES: (MOVE_LABELS_
 
 @dataclass(frozen=True)
 class SplitFiles:
-    """Train and validation table files of one stage, and how they were separated."""
+    """Train and validation table files of one stage, and how they were separated.
+
+    `method`: "prebuilt" (train*/val* files), "by-file" (test_ratio over files),
+    "by-game" / "by-row" (test_ratio inside one file: `train` and `val` are that
+    file and `train_index` / `val_index` its rows), or "all-training" (test_ratio 0:
+    `val` is the training files themselves).
+    """
 
     train: tuple[Path, ...]
     val: tuple[Path, ...]
-    method: str  # "prebuilt" (train*/val* files) or "by-file" (test_ratio over files)
+    method: str
+    train_index: np.ndarray | None = field(default=None, compare=False, repr=False)
+    val_index: np.ndarray | None = field(default=None, compare=False, repr=False)
+    train_games: int | None = None  # "by-game" only
+    val_games: int | None = None
 
 
 def table_files(path: str | Path) -> list[Path]:
@@ -85,7 +103,7 @@ def table_files(path: str | Path) -> list[Path]:
 
 
 def resolve_split(path: str | Path, test_ratio: float, seed: int) -> SplitFiles:
-    """Train/validation files for a Stage-2/3 data path (prebuilt split, else split by file)."""
+    """Train/validation split of a Stage-2/3 data path (module docstring: which and how)."""
     path = Path(path)
     files = table_files(path)
     if path.is_dir():
@@ -98,12 +116,10 @@ def resolve_split(path: str | Path, test_ratio: float, seed: int) -> SplitFiles:
             raise ValueError(
                 f"{path}: has {'train*' if train else 'val*'} files but no {missing} files"
             )
-    if len(files) < 2:
-        raise ValueError(
-            f"{path}: cannot make a validation split from {len(files)} table file "
-            "(rows are never split, to keep games on one side); provide train*/val* "
-            "files or at least 2 table files and set --test-ratio"
-        )
+    if test_ratio == 0:
+        return SplitFiles(tuple(files), tuple(files), "all-training")
+    if len(files) == 1:
+        return _split_inside(files[0], test_ratio, seed)
     # Files are shuffled by the run seed, then the first ceil(n * ratio) become validation.
     shuffled = list(files)
     random.Random(seed).shuffle(shuffled)
@@ -115,6 +131,30 @@ def resolve_split(path: str | Path, test_ratio: float, seed: int) -> SplitFiles:
     val_files = sorted(shuffled[:val_count])
     train_files = sorted(shuffled[val_count:])
     return SplitFiles(tuple(train_files), tuple(val_files), "by-file")
+
+
+def _split_inside(path: Path, test_ratio: float, seed: int) -> SplitFiles:
+    """One file's rows split by game (with a `gameId` column), else by row."""
+    lazy = scan_table(path)
+    try:
+        by_game = GAME_ID in lazy.collect_schema()
+        if by_game:
+            game_ids = lazy.select(pl.col(GAME_ID).cast(pl.String)).collect()[GAME_ID].to_numpy()
+            rows = len(game_ids)
+        else:
+            game_ids, rows = None, int(lazy.select(pl.len()).collect().item())
+    except Exception as error:  # polars raises several error types for broken files
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise ValueError(f"{path}: cannot read table ({first_line})") from error
+    try:
+        train_index, val_index = split_row_indices(game_ids, rows, test_ratio, seed)
+    except ValueError as error:
+        raise ValueError(f"{path}: --test-ratio {test_ratio}: {error}") from None
+    games = (None, None)
+    if game_ids is not None:
+        games = (len(set(game_ids[train_index])), len(set(game_ids[val_index])))
+    method = "by-game" if by_game else "by-row"
+    return SplitFiles((path,), (path,), method, train_index, val_index, *games)
 
 
 def check_table(
@@ -151,10 +191,14 @@ def check_table(
     return rows
 
 
-def read_tables(files: Sequence[Path], columns: Sequence[str]) -> pl.DataFrame:
-    """Read the given columns of several tables and concatenate them in file order."""
+def read_tables(
+    files: Sequence[Path], columns: Sequence[str], rows: np.ndarray | None = None
+) -> pl.DataFrame:
+    """Read the given columns of several tables and concatenate them in file order;
+    `rows` (indices into that concatenation) keeps only those rows, in that order."""
     frames = [read_table(f, columns=columns, required=columns) for f in files]
-    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
+    frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
+    return frame if rows is None else frame[rows]
 
 
 def has_column(files: Sequence[Path], name: str) -> bool:

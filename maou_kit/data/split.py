@@ -30,3 +30,26 @@ def split_game_ids(
     val_count = min(max(1, math.ceil(test_ratio * len(unique))), len(unique) - 1)
     val = {unique[i] for i in order[:val_count]}
     return set(unique) - val, val
+
+
+def split_row_indices(
+    game_ids: np.ndarray | None, rows: int, test_ratio: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(train row indices, validation row indices) of one table, each sorted.
+
+    With `game_ids` (one per row) whole games go to one side (`split_game_ids`);
+    without, rows are shuffled by the seed and ceil(rows * ratio) become validation
+    (at least one row on each side). `test_ratio` must be in (0, 1).
+    """
+    if not 0.0 < test_ratio < 1.0:
+        raise ValueError(f"test ratio must be in (0, 1) to split a table, got {test_ratio}")
+    if game_ids is not None:
+        ids = np.asarray(game_ids).astype(str)
+        _, val_games = split_game_ids(ids.tolist(), test_ratio, seed)
+        in_val = np.isin(ids, np.array(sorted(val_games), dtype=ids.dtype))
+        return np.flatnonzero(~in_val), np.flatnonzero(in_val)
+    if rows < 2:
+        raise ValueError(f"cannot split {rows} row(s) into train and validation")
+    order = np.random.default_rng(seed).permutation(rows)
+    val_count = min(max(1, math.ceil(test_ratio * rows)), rows - 1)
+    return np.sort(order[val_count:]), np.sort(order[:val_count])

@@ -132,6 +132,7 @@ class MultiStageTrainingOrchestrator:
         self._resume_point: ResumePoint | None = None
         self._resume_state: dict[str, Any] | None = None  # the stage under way's checkpoint
         self._progress: dict[str, Any] | None = None  # result.json's pointer to it
+        self._inputs: dict[TrainingStage, StageInputs] = {}  # their split goes in result.json
         # Event files beside metrics.jsonl when the optional package is there (rank 0 only).
         self.tensorboard = (
             TensorBoardScalars(self.model_dir)
@@ -206,6 +207,7 @@ class MultiStageTrainingOrchestrator:
         self, inputs: dict[TrainingStage, StageInputs]
     ) -> dict[TrainingStage, StageResult]:
         config = self.config
+        self._inputs = dict(inputs)
         if self._resume_point is None:
             self._start_run_files(inputs)
         else:
@@ -281,6 +283,9 @@ class MultiStageTrainingOrchestrator:
         if start is not None and state is None:
             load_backbone_weights(backbone, start)
         self.backbone_sources[int(stage)] = str(start) if start is not None else None
+        summary = inputs.summary()  # one line: a split inside a file, or test_ratio 0
+        if summary is not None and is_main_process():
+            print(summary, file=sys.stderr)
         seed_everything(stage_seed(self.config.seed, int(stage)))
         context = StageContext(
             self.config, self.loaders, self.device, self.model_dir, self._record_epoch, self._save
@@ -329,6 +334,9 @@ class MultiStageTrainingOrchestrator:
                 **entry,
                 "backbone_started_from": self.backbone_sources.get(int(stage)),
             }
+            if stage in self._inputs:  # the data split and what the evaluation was judged on
+                stages[str(int(stage))]["data_split"] = self._inputs[stage].split()
+                stages[str(int(stage))]["gate_data"] = self._inputs[stage].gate_data
         payload: dict[str, Any] = {
             "status": status,
             "run_id": self.run_id,

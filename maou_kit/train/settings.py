@@ -198,8 +198,11 @@ RUN_SETTINGS: tuple[Setting, ...] = (
       "norm weights)", check=NON_NEGATIVE, stage_field="weight_decay"),
     S("warmup_ratio", float, 0.05, "share of each stage's optimizer steps in linear warmup "
       "before cosine decay", check=UNIT_OPEN_RIGHT, stage_field="warmup_ratio"),
-    S("test_ratio", float, 0.2, "share of table files held out for validation when a data "
-      "folder has no train*/val* split", check=Range(0, 1, low_open=True, high_open=True)),
+    S("test_ratio", float, 0.2, "share held out for validation when a stage 2-3 data path "
+      "has no train*/val* files: of the files of a folder, else of one file's games (gameId "
+      "column) or rows, split with --seed; 0 = everything in training (stage 2 then "
+      "judges its gate on the training data, as stage 1 always does; stage 3 refuses 0)",
+      check=UNIT_OPEN_RIGHT),
     S("dataloader_workers", int, 0, "DataLoader worker processes (0: load in the main process)",
       check=Range(0, integer=True), smoke=Smoke(0, cap=False)),
     S("pin_memory", bool, False, "pin host memory for faster copies to the GPU",
