@@ -14,6 +14,14 @@ convention (see `game_record`): negated for White's moves.
 
 Endings. A `%` token decides; the `'summary:` comment of old floodgate logs is used
 only when no `%` token was written (see `game_builder` for the board checks).
+
+Speed. Nearly every line of a floodgate game is a move, a `T` line or a `'**` score.
+Once a game has started, runs of such lines are read by `_play_plain_lines`, one
+tight loop that builds each move with `Board.move_from_csa` (one move at a time, on
+the board being replayed; not the file parser above) and adds the checks
+`Board.is_legal` leaves out; every other line, and every move that is not plainly
+legal, goes through the general line-by-line path, so both give the same records
+(tests/test_records_csa_plain_lines.py).
 """
 
 from __future__ import annotations
