@@ -75,10 +75,6 @@ GAMES_SCHEMA = pl.Schema(
 EVAL_LIMIT = 32767  # symmetric, so negating a clipped score stays in range
 
 
-def _clip(score: int | None) -> int | None:
-    return None if score is None else max(-EVAL_LIMIT, min(EVAL_LIMIT, int(score)))
-
-
 @dataclass
 class FileRows:
     """The games-table rows of one file in compact, picklable numpy form (no polars), so a
@@ -138,9 +134,13 @@ def records_rows(records: Iterable[GameRecord]) -> FileRows:
         hcp_blocks.append(hcps)
         move_blocks.append(move16s)
         if record.evals is not None and record.kind != POSITION:
-            values = [_clip(value) for value in record.evals]
-            eval_blocks.append(np.array([v or 0 for v in values], dtype=np.int32))
-            known_blocks.append(np.array([v is not None for v in values], dtype=bool))
+            # Column-wise: None marks an unknown score (an object array compares in C).
+            scores = np.array(record.evals, dtype=object)
+            known = scores != None  # noqa: E711 (element-wise, not identity)
+            # Clipped while still Python ints, so no score is too large for the cast.
+            values = np.minimum(np.maximum(np.where(known, scores, 0), -EVAL_LIMIT), EVAL_LIMIT)
+            eval_blocks.append(values.astype(np.int32))
+            known_blocks.append(known.astype(bool))
         else:
             eval_blocks.append(np.zeros(rows, dtype=np.int32))
             known_blocks.append(np.zeros(rows, dtype=bool))

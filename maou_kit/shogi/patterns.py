@@ -8,10 +8,14 @@ piece reaches the squares it may be dropped on.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import polars as pl
 
 from maou_kit.schema import BOARD, HAND, ID, REACHABLE
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # (dx, dy) steps in the mover's frame: dy < 0 is up (toward rank a), dx > 0 toward file 9.
 _GOLD_STEPS = ((0, -1), (1, -1), (-1, -1), (1, 0), (-1, 0), (0, 1))
@@ -81,6 +85,10 @@ def stage1_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def stage1_patterns() -> pl.DataFrame:
     """The 1,105 stage-1 rows with the stage-1 table schema (SPEC section 5)."""
+    # Imported here: `maou_kit.shogi` is imported by every record-conversion worker,
+    # which has no use for polars' start-up time.
+    import polars as pl
+
     boards, hands, targets = stage1_arrays()
     return pl.DataFrame(
         {

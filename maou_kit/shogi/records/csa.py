@@ -14,6 +14,14 @@ convention (see `game_record`): negated for White's moves.
 
 Endings. A `%` token decides; the `'summary:` comment of old floodgate logs is used
 only when no `%` token was written (see `game_builder` for the board checks).
+
+Speed. Nearly every line of a floodgate game is a move, a `T` line or a `'**` score.
+Once a game has started, runs of such lines are read by `_play_plain_lines`, one
+tight loop that builds each move with `Board.move_from_csa` (one move at a time, on
+the board being replayed; not the file parser above) and adds the checks
+`Board.is_legal` leaves out; every other line, and every move that is not plainly
+legal, goes through the general line-by-line path, so both give the same records
+(tests/test_records_csa_plain_lines.py).
 """
 
 from __future__ import annotations
@@ -56,6 +64,8 @@ _MOVE = re.compile(r"^([+-])([0-9])([0-9])([0-9])([0-9])([A-Z]{2})$")
 _PLACEMENT = re.compile(r"([0-9])([0-9])([A-Z]{2})")
 _SCORE = re.compile(r"^'\*\*\s*(-?[0-9]+)")
 _TIME = re.compile(r"^T[0-9]+(\.[0-9]+)?$")
+# A line holding only "/" (surrounding whitespace allowed) separates games.
+_SEPARATOR = re.compile(r"^[^\S\n]*/[^\S\n]*$", re.MULTILINE)
 
 
 def _statements(line: str) -> Iterator[str]:
@@ -82,12 +92,23 @@ class _CsaGameReader:
         self.position: EditablePosition | None = None
         self.position_style = ""  # "PI" or "rows": the two cannot be mixed
 
-    def read(self, lines: list[tuple[int, str]]) -> GameRecord | SkippedGame:
+    def read(self, lines: list[str], first_number: int) -> GameRecord | SkippedGame:
+        """The game of `lines`, the first of which is line `first_number` of the file."""
         game = self.game
-        for number, line in lines:
-            # Fast lanes for the lines that make up nearly all of a game: a plain move,
-            # a time line, a score comment. Anything else (or a move the fast lane
-            # declines) takes the general path below.
+        index, count = 0, len(lines)
+        while index < count:
+            line = lines[index]
+            if line[:1] in ("+", "-") and game.replay is not None and game.ending is None:
+                consumed = self._play_plain_lines(lines, index)
+                if consumed:
+                    index += consumed
+                    continue
+            number = first_number + index
+            index += 1
+            # Fast lanes for single lines the block reader left (a run cut at the window's
+            # edge, a move after an unusual line): a plain move, a time line, a score
+            # comment. Anything else (or a move the fast lane declines) takes the
+            # general path below.
             text = line.strip()
             if len(text) == 7 and text[0] in "+-" and game.ending is None:
                 if (
@@ -109,6 +130,84 @@ class _CsaGameReader:
                 if game.error is not None:
                     return game.finish()
         return game.finish()
+
+    def _play_plain_lines(self, lines: list[str], index: int) -> int:
+        """Read the plain lines from `lines[index]` on in one tight loop; returns how
+        many it consumed (it stops at the first other line, for the general path).
+
+        Plain lines are what floodgate writes for nearly every move: a move
+        ("+7776FU"), a time line ("T12"), a score ("'** 35 ..."). Each has exactly the
+        effect the general path gives it. A move is played here when it is plain: the
+        right side moves, `move_from_csa` builds it (it refuses a piece name that does
+        not match the board), `is_legal` accepts it, a promotion touches the zone, it
+        is no pawn drop giving check (maybe a drop mate, which `is_legal` misses) and
+        moves no piece where it could never move again; any other move goes through `_fast_board_move` /
+        `_move` like a line of the general path, so it is refused with the same words.
+        """
+        game = self.game
+        replay = game.replay
+        board = replay.board
+        evals = game.evals
+        from_csa, is_legal, to_hcp, push = (
+            board.move_from_csa, board.is_legal, board.to_hcp, board.push
+        )  # fmt: skip
+        start, count = index, len(lines)
+        played: list[int] = []
+        hcps = replay.reserve(min(count - index, 1024))
+        ply, room = replay.ply, len(hcps)
+        sign, other = ("+", "-") if board.turn == _BLACK else ("-", "+")
+        plain_moves, other_moves = _PLAIN_MOVES[sign], _PLAIN_MOVES[other]
+        while index < count:
+            line = lines[index]
+            head = line[:1]
+            if len(line) == 7 and (head == "+" or head == "-"):
+                body = line[1:]
+                plain = plain_moves.get(body) if head == sign else None
+                if plain is None and body not in _WELL_FORMED:
+                    break  # the general path words what is wrong with it
+                index += 1
+                if game.illegal is not None:
+                    continue  # after an illegal move, moves are not read
+                if plain and ply < room:
+                    move = from_csa(body)
+                    if (
+                        move
+                        and is_legal(move)
+                        and (move & _PROMOTION_FLAG == 0 or _promotion_in_zone(move, sign))
+                    ):
+                        to_hcp(hcps[ply])
+                        push(move)
+                        if move & _ORIGIN_BITS != _PAWN_DROP_ORIGIN or not board.is_check():
+                            played.append(move)
+                            evals.append(None)
+                            ply += 1
+                            sign, other = other, sign
+                            plain_moves, other_moves = other_moves, plain_moves
+                            continue
+                        board.pop()  # a pawn drop giving check: maybe a drop mate
+                # Anything else: the general path's treatment of this move.
+                replay.extend_played(played)
+                played = []
+                if not _fast_board_move(self, line):
+                    self._move(line)
+                hcps = replay.reserve(min(count - index, 1024))
+                ply, room = replay.ply, len(hcps)
+                sign, other = ("+", "-") if board.turn == _BLACK else ("-", "+")
+                plain_moves, other_moves = _PLAIN_MOVES[sign], _PLAIN_MOVES[other]
+            elif head == "T":
+                if line not in _TIME_LINES and not (line.isascii() and line[1:].isdigit()):
+                    break
+                index += 1
+            elif head == "'" and line[:3] == "'**":
+                score = _SCORE.match(line)
+                if score is None:
+                    break
+                game.set_last_eval_black_view(int(score.group(1)))
+                index += 1
+            else:
+                break
+        replay.extend_played(played)
+        return index - start
 
     def _statement(self, number: int, statement: str) -> None:
         game = self.game
@@ -332,32 +431,79 @@ _SQUARES = {
     f"{file}{rank}": (file - 1) * 9 + rank - 1 for file in range(1, 10) for rank in range(1, 10)
 }
 _NAMED_TYPES = {name: CSHOGI_PIECE_TYPES[token] for name, token in CSA_PIECES.items()}
+# Every move body the plain-line loop may hand to `Board.move_from_csa`: origin 00 (a
+# drop) or a square 11..99, destination 11..99, a CSA piece name.
+_WELL_FORMED = frozenset(
+    f"{origin}{destination}{name}"
+    for origin in ["00", *_SQUARES]
+    for destination in _SQUARES
+    for name in CSA_PIECES
+)
 
 
-def _split_games(text: str) -> Iterator[list[tuple[int, str]]]:
-    """Numbered lines of each game; `/` on a line of its own separates games."""
-    game: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip() == "/":
-            yield game
-            game = []
-        else:
-            game.append((number, line))
-    yield game
+def _dead_end_moves(black: bool) -> frozenset[str]:
+    """Move bodies of `black`'s side that `Board.is_legal` wrongly accepts: a pawn or
+    lance moved or dropped onto the last rank, a knight onto the last two (a promoted
+    name promotes, so only the unpromoted names are listed)."""
+    last, last_two = ((1,), (1, 2)) if black else ((9,), (8, 9))
+    bodies = set()
+    for origin in ["00", *_SQUARES]:
+        for file in range(1, 10):
+            bodies.update(f"{origin}{file}{rank}{name}" for rank in last for name in ("FU", "KY"))
+            bodies.update(f"{origin}{file}{rank}KE" for rank in last_two)
+    return frozenset(bodies)
 
 
-def _has_content(lines: list[tuple[int, str]]) -> bool:
-    return any(line.strip() and not line.lstrip().startswith("'") for _, line in lines)
+# Per side: every well-formed body -> whether the plain-line loop may play it.
+_PLAIN_MOVES = {
+    sign: {body: body not in dead for body in _WELL_FORMED}
+    for sign, dead in (("+", _dead_end_moves(True)), ("-", _dead_end_moves(False)))
+}
+_TIME_LINES = frozenset(f"T{seconds}" for seconds in range(3600))  # the common time lines
+_PROMOTION_FLAG = 1 << 14  # a cshogi move: bits 0-6 destination, 7-13 origin, 14 promotes
+_ORIGIN_BITS = 0x7F << 7
+_PAWN_DROP_ORIGIN = 81 << 7  # a drop's origin is 81 + the hand piece (pawn 0)
+
+
+def _promotion_in_zone(move: int, sign: str) -> bool:
+    """False for a promotion that neither starts nor ends in the mover's zone (which
+    `Board.is_legal` accepts); True for every other move."""
+    if not move & _PROMOTION_FLAG:
+        return True
+    to, origin = move & 0x7F, (move >> 7) & 0x7F
+    if sign == "+":
+        return to % 9 <= 2 or origin % 9 <= 2
+    return to % 9 >= 6 or origin % 9 >= 6
+
+
+def _split_games(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(number of the first line, lines) of each game; `/` on a line of its own
+    separates games."""
+    lines = text.splitlines()
+    # The separators are found on the lines joined by "\n" (which no line holds), so a
+    # line's index is the number of "\n" before it.
+    joined = "\n".join(lines)
+    start = at = offset = 0
+    for separator in _SEPARATOR.finditer(joined):
+        at += joined.count("\n", offset, separator.start())
+        offset = separator.start()
+        yield start + 1, lines[start:at]
+        start = at + 1
+    yield start + 1, lines[start:]
+
+
+def _has_content(lines: list[str]) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("'") for line in lines)
 
 
 def read_csa_text(text: str, source: str) -> FileRecords:
     """Every game of a CSA text; `source` names the file in ids and messages."""
     records = FileRecords()
     index = 0
-    for lines in _split_games(text):
+    for first_number, lines in _split_games(text):
         if not _has_content(lines):
             continue  # a trailing "/" or a comment-only block is not a game
-        outcome = _CsaGameReader(source, index).read(lines)
+        outcome = _CsaGameReader(source, index).read(lines, first_number)
         if isinstance(outcome, GameRecord):
             records.games.append(outcome)
         else:

@@ -16,11 +16,16 @@ rebuilt only when a record claims one.
 from __future__ import annotations
 
 import enum
+import functools
 
 import cshogi
 import numpy as np
 
 from maou_kit.shogi.sfen import parse_sfen
+
+# Most records start from a handful of positions (the initial one, the handicaps), so
+# the check of a start SFEN is remembered (a refused one raises again each time).
+_checked_sfen = functools.lru_cache(maxsize=1024)(parse_sfen)
 
 
 class IllegalMoveError(ValueError):
@@ -62,7 +67,7 @@ class GameReplay:
     """A game being replayed from `start_sfen` (checked first: cshogi aborts on bad SFEN)."""
 
     def __init__(self, start_sfen: str) -> None:
-        self.start_sfen = parse_sfen(start_sfen)
+        self.start_sfen = _checked_sfen(start_sfen)
         self.board = cshogi.Board(self.start_sfen)
         self.start_black_to_move = self.board.turn == cshogi.BLACK
         self.moves: list[str] = []
@@ -94,6 +99,23 @@ class GameReplay:
         self.move16s.append(cshogi.move16(move))
         self.board.push(move)
         self.moves.append(cshogi.move_to_usi(move))
+
+    def reserve(self, extra: int) -> np.ndarray:
+        """The HCP buffer, with room for `extra` more positions: a reader that plays
+        moves itself (`to_hcp` into row `ply`, then `board.push`) writes there and then
+        hands the moves to `extend_played`."""
+        needed = len(self.moves) + extra
+        if needed > len(self._hcps):
+            grown = np.empty((max(needed, 2 * len(self._hcps)), 32), dtype=np.uint8)
+            grown[: len(self.moves)] = self._hcps[: len(self.moves)]
+            self._hcps = grown
+        return self._hcps
+
+    def extend_played(self, moves: list[int]) -> None:
+        """Record moves a reader played on `board` itself (each checked legal, its HCP
+        written into the `reserve` buffer first), as `push` would have."""
+        self.moves.extend(map(cshogi.move_to_usi, moves))
+        self.move16s.extend(move & 0xFFFF for move in moves)  # what cshogi.move16 gives
 
     def push_usi(self, usi: str) -> None:
         """Play a USI move, or raise IllegalMoveError saying which move and why."""
