@@ -78,9 +78,8 @@ def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a kit checkpoint on the CPU; ValueError naming the file when it is not one."""
-    path = Path(path)
+def _read_file(path: Path) -> Any:
+    """The file's unpickled contents on the CPU (tensors and plain values only)."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such checkpoint file")
     try:
@@ -88,6 +87,13 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     except Exception as error:  # torch raises pickle, zip and runtime errors for bad files
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         raise ValueError(f"{path}: corrupt or unreadable checkpoint ({first_line})") from error
+    return payload
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a kit checkpoint on the CPU; ValueError naming the file when it is not one."""
+    path = Path(path)
+    payload = _read_file(path)
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: not a maou_kit checkpoint (no {CHECKPOINT_FORMAT!r} format tag)")
     return payload
@@ -114,13 +120,7 @@ def read_weights_file(path: str | Path) -> dict[str, Any]:
     tensors, as `torch.save(model.state_dict(), path)` writes) as
     `{"kind": "state_dict", "model": ...}`. ValueError naming the file otherwise."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such checkpoint file")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises pickle, zip and runtime errors for bad files
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise ValueError(f"{path}: corrupt or unreadable checkpoint ({first_line})") from error
+    payload = _read_file(path)
     if isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT:
         return payload
     if (
