@@ -168,7 +168,15 @@ def run(args: argparse.Namespace) -> int:
         met = "" if result.threshold_met is None else f" threshold_met={result.threshold_met}"
         print(
             f"stage {int(stage)}: {result.metric_name} {result.achieved:.4f}{met} "
-            f"epochs {result.epochs_trained} ({result.seconds:.1f}s)"
+            f"epochs {result.epochs_trained} ({result.seconds:.1f}s){_ending(result)}"
         )
     print(f"run directory: {config.model_dir}")
     return 0
+
+
+def _ending(result: Any) -> str:
+    """`; stopped: REASON, checkpoint holds epoch N's weights` when the result says so."""
+    parts = [f"stopped: {result.stopped_by}"] if result.stopped_by else []
+    if result.weights_epoch is not None and result.weights_epoch != result.epochs_trained:
+        parts.append(f"checkpoint holds epoch {result.weights_epoch}'s weights")
+    return "; " + ", ".join(parts) if parts else ""

@@ -41,12 +41,19 @@ from maou_kit.train.training_parts import (
 class StopRule(Protocol):
     def reached(self, loop: EpochLoop) -> bool: ...
 
+    def reason(self, loop: EpochLoop) -> str:
+        """Why the stage stopped, for the result and the final log line."""
+        ...
+
 
 class EpochBudget:
     """Stop once `config.max_epochs` epochs are done."""
 
     def reached(self, loop: EpochLoop) -> bool:
         return loop.epochs_done >= loop.config.max_epochs
+
+    def reason(self, loop: EpochLoop) -> str:
+        return f"epoch budget of {loop.config.max_epochs} used"
 
 
 class GateReached:
@@ -55,13 +62,19 @@ class GateReached:
     def reached(self, loop: EpochLoop) -> bool:
         return bool(getattr(loop, "gate_met", False))
 
+    def reason(self, loop: EpochLoop) -> str:
+        return "gate reached"
+
 
 class Patience:
-    """Stop after `config.early_stopping_patience` epochs without improvement (None: never)."""
+    """Stop after `config.early_stopping_patience` epochs without improvement (0/None: never)."""
 
     def reached(self, loop: EpochLoop) -> bool:
         patience = loop.config.early_stopping_patience
-        return patience is not None and getattr(loop, "epochs_without_improvement", 0) >= patience
+        return bool(patience) and getattr(loop, "epochs_without_improvement", 0) >= patience
+
+    def reason(self, loop: EpochLoop) -> str:
+        return f"no validation-loss gain for {loop.config.early_stopping_patience} epochs"
 
 
 class EpochLoop(ABC):
@@ -121,6 +134,12 @@ class EpochLoop(ABC):
     def stopped(self) -> bool:
         return any(rule.reached(self) for rule in self.stop_rules)
 
+    def stop_reason(self) -> str:
+        """Why the loop stopped ("" while it runs): of the rules reached, the last listed,
+        the most specific (a gate or patience that ends the last budgeted epoch wins)."""
+        reasons = [rule.reason(self) for rule in self.stop_rules if rule.reached(self)]
+        return reasons[-1] if reasons else ""
+
     def run(self) -> StageResult:
         started = time.perf_counter() - self.seconds_before
         while not self.stopped():
@@ -142,7 +161,9 @@ class EpochLoop(ABC):
             if self.on_checkpoint is not None and self.checkpoint_now():
                 self.seconds_before = time.perf_counter() - started
                 self.on_checkpoint(self.state_dict())
-        return self.finish(started)
+        result = self.finish(started)
+        result.stopped_by = self.stop_reason()
+        return result
 
     # ------------------------------------------------------------------ what stages define
     @abstractmethod

@@ -127,6 +127,7 @@ class TrainingLoop(EpochLoop):
             threshold_met=None,
             seconds=time.perf_counter() - started,
             metrics=dict(self.best_val_metrics if keep_best else self.last_val_metrics),
+            weights_epoch=self.best_epoch if keep_best else self.epochs_done,
         )
 
     def epoch_record(

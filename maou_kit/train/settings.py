@@ -293,8 +293,9 @@ STAGE3_SETTINGS: tuple[Setting, ...] = (
       check=NON_NEGATIVE, stage_field="value_loss_ratio"),
     S("legal_masked_policy_loss", bool, False, "stage 3: softmax over legal moves only",
       stage=3, flag="--legal-masked-policy-loss", stage_field="legal_masked_policy_loss"),
-    S("early_stopping_patience", int, None, "stage 3: stop after this many epochs without "
-      "val-loss gain (not given: never)", stage=3, check=AT_LEAST_ONE,
+    S("early_stopping_patience", int, 2, "stage 3: stop after this many epochs without "
+      "val-loss gain (0: never; the checkpoint keeps the best epoch's weights, see "
+      "--keep-last-weights)", stage=3, check=Range(0, integer=True),
       stage_field="early_stopping_patience"),
     S("gradient_accumulation_steps", int, 1, "stage-3 micro-batches per optimizer step",
       stage=3, check=AT_LEAST_ONE, stage_field="gradient_accumulation_steps"),

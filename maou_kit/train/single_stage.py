@@ -101,6 +101,7 @@ class SingleStageTrainingLoop(EpochLoop):
             threshold_met=self.gate_met,
             seconds=time.perf_counter() - started,
             metrics=dict(metrics),
+            weights_epoch=self.epochs_done,  # stages 1-2 keep their last epoch's weights
         )
 
     def epoch_record(

@@ -133,6 +133,8 @@ class StageResult:
     metrics: dict[str, float] = field(default_factory=dict)
     checkpoints: dict[str, str] = field(default_factory=dict)
     batch_size: int | None = None  # the batch size the stage trained at (global under torchrun)
+    weights_epoch: int | None = None  # the epoch whose weights the stage's checkpoint holds
+    stopped_by: str = ""  # the stop rule that ended the stage ("gate reached", ...)
 
     @property
     def achieved_accuracy(self) -> float:
