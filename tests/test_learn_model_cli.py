@@ -110,3 +110,18 @@ def test_missed_gate_exits_one_with_the_hint(parser, tmp_path, capsys):
     args = parser.parse_args(_tiny_argv(tmp_path, "1.0") + ["--stage1-metric", "exact_match"])
     assert learn_model.run(args) == 1
     assert "--stage1-max-epochs" in capsys.readouterr().err
+
+
+def test_final_line_says_why_stage3_stopped_and_which_epoch_its_weights_are_from():
+    from maou_kit.cli.learn_model import _ending
+    from maou_kit.train.stages import StageResult, TrainingStage
+
+    result = StageResult(
+        stage=TrainingStage.POLICY_VALUE, metric_name="val_loss", achieved=5.1,
+        threshold=None, baseline=None, final_loss=4.0, epochs_trained=4, best_epoch=2,
+        threshold_met=None, seconds=1.0, weights_epoch=2,
+        stopped_by="no validation-loss gain for 2 epochs",
+    )  # fmt: skip
+    assert _ending(result) == (
+        "; stopped: no validation-loss gain for 2 epochs, checkpoint holds epoch 2's weights"
+    )

@@ -73,6 +73,12 @@ def test_missed_gate_reports_the_best_epoch():
     assert result.achieved == pytest.approx(0.7) and result.metric_name == "f1"
 
 
+def test_gate_reached_on_the_last_budgeted_epoch_is_reported_as_the_stop():
+    loop = gated_loop(TrainingStage.REACHABLE_SQUARES, threshold=0.9, max_epochs=2)
+    _scripted(loop, [0.5, 0.95], "accuracy")
+    assert loop.run().stopped_by == "gate reached"
+
+
 def test_gate_metrics_come_from_the_evaluation_loader():
     validation = Stage2Dataset.from_frame(stage2_frame(5, seed=9))
     loop = gated_loop(TrainingStage.LEGAL_MOVES, rows=8, max_epochs=1, eval_set=validation)
@@ -111,6 +117,31 @@ def test_stage3_early_stopping_waits_patience_epochs_after_the_best():
     result = loop.run()
     assert result.epochs_trained == 4 and result.best_epoch == 2
     assert result.achieved == pytest.approx(0.9) and result.metric_name == "val_loss"
+
+
+def _stage3_run_with_val_losses(losses: list[float], **overrides):
+    loop = policy_value_loop(max_epochs=len(losses), **overrides)
+    real_validate, remaining = loop.validate, iter(losses)
+    loop.validate = lambda: {**real_validate(), "loss": next(remaining)}
+    return loop.run()
+
+
+def test_stage3_result_names_patience_as_the_stop_and_the_best_epoch_as_the_weights():
+    result = _stage3_run_with_val_losses([1.0, 0.9, 0.95, 0.97, 0.5], early_stopping_patience=2)
+    assert result.stopped_by == "no validation-loss gain for 2 epochs"
+    assert result.weights_epoch == 2
+
+
+def test_stage3_patience_zero_never_stops_early():
+    result = _stage3_run_with_val_losses([1.0, 0.9, 0.95, 0.97, 0.99], early_stopping_patience=0)
+    assert result.epochs_trained == 5 and result.stopped_by == "epoch budget of 5 used"
+
+
+def test_stage3_keep_last_weights_reports_the_last_epoch_as_the_weights():
+    result = _stage3_run_with_val_losses(
+        [1.0, 0.9, 0.95], early_stopping_patience=0, keep_best_weights=False
+    )
+    assert result.weights_epoch == 3
 
 
 def test_stage3_resumes_exactly_from_its_saved_state():
