@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for processes in (1, args.processes):
         run_dir = args.out.resolve() / f"p{processes}_seed{args.seed}"
-        seconds, done = timed(_command(processes, run_dir, args), threads=1)
+        # The same cores for both: P threads in one process, one thread in each of P.
+        threads = args.processes if processes == 1 else 1
+        seconds, done = timed(_command(processes, run_dir, args), threads=threads)
         print(f"{processes} process(es): exit {done.returncode} in {seconds:.0f}s ({run_dir})")
         if done.returncode != 0:
             print(done.stderr[-2000:], file=sys.stderr)
